@@ -1,0 +1,234 @@
+//! The deadline engine: given the deadlines a case has and one recorded step (a [`Signal`]),
+//! decide which clocks are met, cancelled and started, with their due times.
+
+use super::calendar::{end_of_local_day, CalendarError, WorkingCalendar};
+use super::rules::{Anchor, Limit, OnRestart, Rule, RuleSet, Trigger};
+use super::{CancelReason, Deadline, DeadlineCancelled, DeadlineMet, DeadlineStarted};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// A plan item's expected end, for per-item and plan-end rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemDue {
+    pub item_id: Uuid,
+    pub ends_on: NaiveDate,
+}
+
+/// A recorded step as the rules see it: its name (see [`super::rules::SIGNALS`]), business time
+/// and attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signal {
+    pub event: &'static str,
+    pub at: DateTime<Utc>,
+    pub attributes: BTreeMap<&'static str, String>,
+    /// The plan item the step concerns (a service delivery).
+    pub item: Option<Uuid>,
+    /// The items of the plan the step approves.
+    pub plan_items: Vec<ItemDue>,
+    /// The step closes the case: every open clock stops.
+    pub closes_case: bool,
+}
+
+impl Signal {
+    pub fn new(event: &'static str, at: DateTime<Utc>) -> Self {
+        Self {
+            event,
+            at,
+            attributes: BTreeMap::new(),
+            item: None,
+            plan_items: Vec::new(),
+            closes_case: false,
+        }
+    }
+
+    pub fn with(mut self, attribute: &'static str, value: impl ToString) -> Self {
+        self.attributes.insert(attribute, value.to_string());
+        self
+    }
+
+    fn matches(&self, trigger: &Trigger) -> bool {
+        trigger.event == self.event
+            && trigger
+                .when
+                .iter()
+                .all(|(k, v)| self.attributes.get(k.as_str()) == Some(v))
+    }
+
+    fn matches_any(&self, triggers: &[Trigger]) -> bool {
+        triggers.iter().any(|t| self.matches(t))
+    }
+}
+
+/// A change the engine decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeadlineChange {
+    Started(DeadlineStarted),
+    Met(DeadlineMet),
+    Cancelled(DeadlineCancelled),
+}
+
+impl RuleSet {
+    /// The deadline changes one step causes. `deadlines` are the case's deadlines before the step;
+    /// `received_at` is the case's intake time (the anchor of some rules).
+    pub fn react(
+        &self,
+        signal: &Signal,
+        deadlines: &[Deadline],
+        received_at: DateTime<Utc>,
+        calendar: &WorkingCalendar,
+    ) -> Result<Vec<DeadlineChange>, CalendarError> {
+        let mut changes = Vec::new();
+        let mut still_open: Vec<&Deadline> = deadlines.iter().filter(|d| d.is_open()).collect();
+
+        // 1. Clocks this step meets.
+        still_open.retain(|d| {
+            let meets = self.get(&d.rule_id).is_some_and(|rule| {
+                signal.matches_any(&rule.met_by)
+                    && (d.item_id.is_none() || d.item_id == signal.item)
+            });
+            if meets {
+                changes.push(DeadlineChange::Met(DeadlineMet {
+                    deadline_id: d.deadline_id.clone(),
+                    met_at: signal.at,
+                    late: signal.at > d.due_at,
+                }));
+            }
+            !meets
+        });
+
+        // 2. A closed case owes nothing more.
+        if signal.closes_case {
+            changes.extend(
+                still_open
+                    .iter()
+                    .map(|d| cancel(d, signal.at, CancelReason::CaseClosed)),
+            );
+            return Ok(changes);
+        }
+
+        // 3. Clocks this step cancels (a new plan version replaces the old items' clocks).
+        still_open.retain(|d| {
+            let cancelled = self
+                .get(&d.rule_id)
+                .is_some_and(|rule| signal.matches_any(&rule.cancelled_by));
+            if cancelled {
+                changes.push(cancel(d, signal.at, CancelReason::Superseded));
+            }
+            !cancelled
+        });
+
+        // 4. Clocks this step starts.
+        for rule in self
+            .rules()
+            .iter()
+            .filter(|r| signal.matches_any(&r.starts_on))
+        {
+            let anchor = match rule.anchor {
+                Anchor::Trigger => signal.at,
+                Anchor::CaseReceived => received_at,
+            };
+            let keys: Vec<Option<&ItemDue>> = match rule.limit {
+                Limit::ItemEndDate => signal.plan_items.iter().map(Some).collect(),
+                Limit::PlanEndDate if signal.plan_items.is_empty() => Vec::new(),
+                _ => vec![None],
+            };
+            for item in keys {
+                let item_id = item.map(|i| i.item_id);
+                if let Some(running) = still_open
+                    .iter()
+                    .position(|d| d.rule_id == rule.id && d.item_id == item_id)
+                {
+                    match rule.on_restart {
+                        OnRestart::Keep => continue,
+                        OnRestart::Replace => {
+                            changes.push(cancel(
+                                still_open[running],
+                                signal.at,
+                                CancelReason::Superseded,
+                            ));
+                            still_open.remove(running);
+                        }
+                    }
+                }
+                let started = start(rule, anchor, item, signal, deadlines, &changes, calendar)?;
+                changes.push(DeadlineChange::Started(started));
+            }
+        }
+        Ok(changes)
+    }
+}
+
+fn cancel(deadline: &Deadline, at: DateTime<Utc>, reason: CancelReason) -> DeadlineChange {
+    DeadlineChange::Cancelled(DeadlineCancelled {
+        deadline_id: deadline.deadline_id.clone(),
+        cancelled_at: at,
+        reason,
+    })
+}
+
+fn start(
+    rule: &Rule,
+    anchor: DateTime<Utc>,
+    item: Option<&ItemDue>,
+    signal: &Signal,
+    existing: &[Deadline],
+    changes: &[DeadlineChange],
+    calendar: &WorkingCalendar,
+) -> Result<DeadlineStarted, CalendarError> {
+    let (due_at, provisional) = match rule.limit {
+        Limit::Hours { value } => (anchor + Duration::hours(i64::from(value)), false),
+        Limit::WorkingDays { value } => {
+            let period = calendar.working_days_after(anchor, value)?;
+            (period.ends_at, period.provisional)
+        }
+        Limit::CalendarDays {
+            value,
+            roll_to_working_day,
+        } => {
+            let period = calendar.calendar_days_after(anchor, value, roll_to_working_day)?;
+            (period.ends_at, period.provisional)
+        }
+        Limit::ItemEndDate => {
+            let ends_on = item.map(|i| i.ends_on).unwrap_or_default();
+            (end_of_local_day(ends_on), false)
+        }
+        Limit::PlanEndDate => {
+            let last = signal
+                .plan_items
+                .iter()
+                .map(|i| i.ends_on)
+                .max()
+                .unwrap_or_default();
+            (end_of_local_day(last), false)
+        }
+    };
+    // Hour-based clocks warn in their last 2 hours, the others in the last quarter of their span.
+    let warning = match rule.limit {
+        Limit::Hours { .. } => Duration::hours(2),
+        _ => (due_at - anchor) / 4,
+    };
+    let due_soon_at = (due_at - warning).max(anchor).min(due_at);
+    let deadline_id = match item {
+        Some(item) => format!("{}/{}", rule.id, item.item_id),
+        None => {
+            let earlier = existing.iter().filter(|d| d.rule_id == rule.id).count()
+                + changes
+                    .iter()
+                    .filter(|c| matches!(c, DeadlineChange::Started(s) if s.rule_id == rule.id))
+                    .count();
+            format!("{}/{}", rule.id, earlier + 1)
+        }
+    };
+    Ok(DeadlineStarted {
+        deadline_id,
+        rule_id: rule.id.clone(),
+        item_id: item.map(|i| i.item_id),
+        started_at: anchor,
+        due_at,
+        due_soon_at,
+        mark: rule.mark,
+        basis: rule.basis.clone(),
+        provisional,
+    })
+}
