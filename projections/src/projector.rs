@@ -1,0 +1,570 @@
+//! The projector: per projection, in one transaction, read the next batch of events after its
+//! checkpoint, apply them to the read tables, advance the checkpoint, commit. Each event is thus
+//! applied exactly once, whatever crashes. One projector per projection across instances: the
+//! checkpoint row is locked (`FOR UPDATE SKIP LOCKED` on Postgres; SQLite's single writer does
+//! it there). Commits in this process and Postgres `NOTIFY` wake it; polling is the safety net.
+
+use crate::db::Db;
+use crate::log::{self, LogError, LoggedEvent, Position};
+use crate::sql::Conn;
+use crate::views::{cases, deadlines, Dialect, Names};
+use chrono::Utc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Notify};
+
+pub const CASES: &str = cases::NAME;
+pub const DEADLINES: &str = deadlines::NAME;
+
+/// The projections casebook keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    Cases,
+    Deadlines,
+}
+
+impl View {
+    pub const ALL: [View; 2] = [View::Cases, View::Deadlines];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Cases => cases::NAME,
+            View::Deadlines => deadlines::NAME,
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    pub fn version(self) -> i32 {
+        match self {
+            View::Cases => cases::VERSION,
+            View::Deadlines => deadlines::VERSION,
+        }
+    }
+
+    fn tables(self) -> &'static [&'static str] {
+        match self {
+            View::Cases => cases::TABLES,
+            View::Deadlines => deadlines::TABLES,
+        }
+    }
+
+    fn ddl(self, d: Dialect, n: &Names) -> Vec<String> {
+        match self {
+            View::Cases => cases::ddl(d, n),
+            View::Deadlines => deadlines::ddl(d, n),
+        }
+    }
+
+    async fn apply<C: Conn>(
+        self,
+        c: &mut C,
+        n: &Names,
+        e: &LoggedEvent,
+    ) -> Result<(), sqlx::Error> {
+        match self {
+            View::Cases => cases::apply(c, n, e).await,
+            View::Deadlines => deadlines::apply(c, n, e).await,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectorError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error("projection `{0}` has no checkpoint or an old version: it must be rebuilt")]
+    NotReady(&'static str),
+}
+
+/// Wakes the projectors after a commit in this process.
+#[derive(Debug, Default)]
+pub struct Wakeup {
+    notifies: Vec<Arc<Notify>>,
+}
+
+impl Wakeup {
+    pub fn ping(&self) {
+        for n in &self.notifies {
+            n.notify_one();
+        }
+    }
+}
+
+/// How a projection is doing, for `/ready` and `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct ViewStatus {
+    pub position: Position,
+    pub last_error: Option<String>,
+    pub applied: u64,
+    pub errors: u64,
+}
+
+/// The views did not reach the log head within the bound.
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError {
+    #[error("the views have not caught up yet")]
+    Lagging,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub struct Projections {
+    db: Db,
+    batch: i64,
+    poll: Duration,
+    wake: HashMap<View, Arc<Notify>>,
+    wakeup: Arc<Wakeup>,
+    progress: watch::Sender<u64>,
+    status: Mutex<HashMap<&'static str, ViewStatus>>,
+}
+
+fn dialect(db: &Db) -> Dialect {
+    match db {
+        Db::Postgres(_) => Dialect::Postgres,
+        Db::Sqlite(_) => Dialect::Sqlite,
+    }
+}
+
+impl Projections {
+    pub fn new(db: Db) -> Arc<Self> {
+        let wake: HashMap<View, Arc<Notify>> = View::ALL
+            .iter()
+            .map(|v| (*v, Arc::new(Notify::new())))
+            .collect();
+        let wakeup = Arc::new(Wakeup {
+            notifies: wake.values().cloned().collect(),
+        });
+        let (progress, _) = watch::channel(0);
+        Arc::new(Self {
+            db,
+            batch: 500,
+            poll: Duration::from_millis(1000),
+            wake,
+            wakeup,
+            progress,
+            status: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn wakeup(&self) -> Arc<Wakeup> {
+        self.wakeup.clone()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn status(&self) -> HashMap<&'static str, ViewStatus> {
+        self.status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn record(&self, view: View, f: impl FnOnce(&mut ViewStatus)) {
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        f(status.entry(view.name()).or_default());
+    }
+
+    /// The checkpoint of a projection: its version and position, if it has one.
+    pub async fn checkpoint(&self, name: &str) -> Result<Option<(i32, Position)>, sqlx::Error> {
+        let row: Option<(i32, i64, i64)> = crate::with_db!(&self.db, pool => sqlx::query_as(
+            "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(|(v, tx, seq)| (v, Position { tx, seq })))
+    }
+
+    /// Makes every projection usable: a projection without a checkpoint or with an older
+    /// version is rebuilt from the log. Instances starting together take turns (Postgres lock).
+    pub async fn prepare(&self) -> Result<(), ProjectorError> {
+        let lock = match &self.db {
+            Db::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                sqlx::query("SELECT pg_advisory_lock(7243000001)")
+                    .execute(&mut *conn)
+                    .await?;
+                Some(conn)
+            }
+            Db::Sqlite(_) => None,
+        };
+        let result = async {
+            for view in View::ALL {
+                match self.checkpoint(view.name()).await? {
+                    Some((version, position)) if version == view.version() => {
+                        self.record(view, |s| s.position = position);
+                    }
+                    _ => {
+                        tracing::info!(
+                            projection = view.name(),
+                            "building projection from the event log"
+                        );
+                        self.rebuild(view, |_, _| {}).await?;
+                    }
+                }
+            }
+            Ok::<_, ProjectorError>(())
+        }
+        .await;
+        if let Some(mut conn) = lock {
+            sqlx::query("SELECT pg_advisory_unlock(7243000001)")
+                .execute(&mut *conn)
+                .await?;
+        }
+        result
+    }
+
+    /// Applies the next batch to the live tables. Returns how many events it applied; 0 when
+    /// there was nothing to do or another instance holds the projection.
+    pub async fn step(&self, view: View) -> Result<usize, ProjectorError> {
+        let names = Names::live();
+        let applied = match &self.db {
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let row: Option<(i32, i64, i64)> = sqlx::query_as(
+                    "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED",
+                )
+                .bind(view.name())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((version, ptx, pseq)) = row else {
+                    return Ok(0);
+                };
+                if version != view.version() {
+                    return Err(ProjectorError::NotReady(view.name()));
+                }
+                let events =
+                    log::next_batch_pg(&mut tx, Position { tx: ptx, seq: pseq }, self.batch)
+                        .await?;
+                let Some(last) = events.last().map(|e| e.position) else {
+                    return Ok(0);
+                };
+                for e in &events {
+                    view.apply(&mut *tx, &names, e).await?;
+                }
+                advance(&mut *tx, view.name(), last).await?;
+                tx.commit().await?;
+                self.record(view, |s| {
+                    s.position = last;
+                    s.applied += events.len() as u64;
+                });
+                events.len()
+            }
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let row: Option<(i32, i64, i64)> = sqlx::query_as(
+                    "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1",
+                )
+                .bind(view.name())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((version, ptx, pseq)) = row else {
+                    return Err(ProjectorError::NotReady(view.name()));
+                };
+                if version != view.version() {
+                    return Err(ProjectorError::NotReady(view.name()));
+                }
+                let events =
+                    log::next_batch_sqlite(&mut tx, Position { tx: ptx, seq: pseq }, self.batch)
+                        .await?;
+                let Some(last) = events.last().map(|e| e.position) else {
+                    return Ok(0);
+                };
+                for e in &events {
+                    view.apply(&mut *tx, &names, e).await?;
+                }
+                advance(&mut *tx, view.name(), last).await?;
+                tx.commit().await?;
+                self.record(view, |s| {
+                    s.position = last;
+                    s.applied += events.len() as u64;
+                });
+                events.len()
+            }
+        };
+        self.progress.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(applied)
+    }
+
+    /// Starts one projector task per projection (and the Postgres listener).
+    pub fn spawn(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks: Vec<_> = View::ALL
+            .into_iter()
+            .map(|view| tokio::spawn(self.clone().run(view)))
+            .collect();
+        if let Db::Postgres(pool) = &self.db {
+            tasks.push(tokio::spawn(listen(pool.clone(), self.wakeup.clone())));
+        }
+        tasks
+    }
+
+    async fn run(self: Arc<Self>, view: View) {
+        let wake = self.wake[&view].clone();
+        let mut failing = false;
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match self.step(view).await {
+                Ok(n) => {
+                    if failing {
+                        tracing::info!(projection = view.name(), "projection recovered");
+                        failing = false;
+                        backoff = Duration::from_millis(100);
+                        self.record(view, |s| s.last_error = None);
+                    }
+                    if n as i64 >= self.batch {
+                        continue;
+                    }
+                    tokio::select! {
+                        _ = wake.notified() => {}
+                        _ = tokio::time::sleep(self.poll) => {}
+                    }
+                }
+                Err(e) => {
+                    // Logged once per failure streak, retried until it heals; never swallowed:
+                    // /ready shows it meanwhile.
+                    if !failing {
+                        tracing::error!(projection = view.name(), error = %e, "projection failed; retrying");
+                        failing = true;
+                    }
+                    let message = e.to_string();
+                    self.record(view, |s| {
+                        s.errors += 1;
+                        s.last_error = Some(message);
+                    });
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    /// Waits until the named projections have applied every event committed before this call
+    /// (read-your-writes), at most `bound`.
+    pub async fn wait_for_head(&self, names: &[&str], bound: Duration) -> Result<(), WaitError> {
+        let target = log::head(&self.db).await?;
+        let deadline = Instant::now() + bound;
+        let mut progress = self.progress.subscribe();
+        loop {
+            let mut behind = false;
+            for name in names {
+                let position = self.checkpoint(name).await?.map(|(_, p)| p);
+                if position.is_none_or(|p| p < target) {
+                    behind = true;
+                    if let Some(view) = View::parse(name) {
+                        self.wake[&view].notify_one();
+                    }
+                }
+            }
+            if !behind {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(WaitError::Lagging);
+            }
+            // Woken by a local batch; a projector in another instance is polled for.
+            let _ = tokio::time::timeout(
+                (deadline - now).min(Duration::from_millis(20)),
+                progress.changed(),
+            )
+            .await;
+        }
+    }
+
+    /// How many events the slowest projection has still to apply (capped), for `/ready`.
+    pub async fn lag(&self) -> Result<i64, sqlx::Error> {
+        let mut slowest: Option<Position> = None;
+        for view in View::ALL {
+            let p = self
+                .checkpoint(view.name())
+                .await?
+                .map_or(Position::START, |(_, p)| p);
+            slowest = Some(slowest.map_or(p, |s| s.min(p)));
+        }
+        let head = log::head(&self.db).await?;
+        let slowest = slowest.unwrap_or(Position::START);
+        if slowest >= head {
+            return Ok(0);
+        }
+        log::count_after(&self.db, slowest).await
+    }
+
+    /// Rebuilds a projection from the whole log into new tables, then swaps them in under the
+    /// projection's lock. `progress(done, total)` is called after each batch. Returns the number
+    /// of events replayed.
+    pub async fn rebuild(
+        &self,
+        view: View,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<u64, ProjectorError> {
+        let d = dialect(&self.db);
+        let generation = Utc::now().timestamp_micros().unsigned_abs();
+        let next = Names::rebuild(generation);
+        let total = log::count_after(&self.db, Position::START).await?.max(0) as u64;
+        // Fresh tables.
+        crate::with_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            for table in view.tables() {
+                sqlx::query(&format!("DROP TABLE IF EXISTS {}", next.table(table)))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for statement in view.ddl(d, &next) {
+                sqlx::query(&statement).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        // Replay, a batch per transaction.
+        let mut position = Position::START;
+        let mut done = 0u64;
+        loop {
+            let (n, last) = self.replay_batch(view, &next, position).await?;
+            if n == 0 {
+                break;
+            }
+            position = last;
+            done += n as u64;
+            progress(done, total.max(done));
+        }
+        // Swap under the live projection's lock, after catching up with what came meanwhile.
+        let swapped = crate::with_db!(&self.db, pool => {
+            let mut tx = if d == Dialect::Sqlite {
+                pool.begin_with("BEGIN IMMEDIATE").await?
+            } else {
+                pool.begin().await?
+            };
+            if d == Dialect::Postgres {
+                // Wait for a running batch of the live projector, then hold it off.
+                sqlx::query("INSERT INTO projection_checkpoints (name, version, tx, seq, updated_at) \
+                    VALUES ($1, 0, 0, 0, $2) ON CONFLICT (name) DO NOTHING")
+                    .bind(view.name()).bind(Utc::now()).execute(&mut *tx).await?;
+                sqlx::query("SELECT 1 FROM projection_checkpoints WHERE name = $1 FOR UPDATE")
+                    .bind(view.name()).execute(&mut *tx).await?;
+            }
+            loop {
+                let events = next_batch(&mut *tx, position, self.batch).await?;
+                let Some(last) = events.last().map(|e| e.position) else { break };
+                for e in &events {
+                    view.apply(&mut *tx, &next, e).await?;
+                }
+                done += events.len() as u64;
+                position = last;
+            }
+            for table in view.tables() {
+                sqlx::query(&format!("DROP TABLE IF EXISTS {table}")).execute(&mut *tx).await?;
+                sqlx::query(&format!("ALTER TABLE {} RENAME TO {table}", next.table(table)))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("INSERT INTO projection_checkpoints (name, version, tx, seq, updated_at) \
+                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET \
+                version = excluded.version, tx = excluded.tx, seq = excluded.seq, updated_at = excluded.updated_at")
+                .bind(view.name())
+                .bind(view.version())
+                .bind(position.tx)
+                .bind(position.seq)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, ProjectorError>(position)
+        })?;
+        self.record(view, |s| {
+            s.position = swapped;
+            s.last_error = None;
+        });
+        progress(done, total.max(done));
+        self.progress.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(done)
+    }
+
+    async fn replay_batch(
+        &self,
+        view: View,
+        names: &Names,
+        after: Position,
+    ) -> Result<(usize, Position), ProjectorError> {
+        crate::with_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let events = next_batch(&mut *tx, after, self.batch * 4).await?;
+            let last = events.last().map_or(after, |e| e.position);
+            for e in &events {
+                view.apply(&mut *tx, names, e).await?;
+            }
+            tx.commit().await?;
+            Ok((events.len(), last))
+        })
+    }
+}
+
+/// The next batch on either store's connection.
+trait LogReader {
+    fn next_batch(
+        &mut self,
+        after: Position,
+        limit: i64,
+    ) -> impl std::future::Future<Output = Result<Vec<LoggedEvent>, LogError>> + Send;
+}
+
+impl LogReader for sqlx::PgConnection {
+    async fn next_batch(
+        &mut self,
+        after: Position,
+        limit: i64,
+    ) -> Result<Vec<LoggedEvent>, LogError> {
+        log::next_batch_pg(self, after, limit).await
+    }
+}
+
+impl LogReader for sqlx::SqliteConnection {
+    async fn next_batch(
+        &mut self,
+        after: Position,
+        limit: i64,
+    ) -> Result<Vec<LoggedEvent>, LogError> {
+        log::next_batch_sqlite(self, after, limit).await
+    }
+}
+
+async fn next_batch<R: LogReader>(
+    conn: &mut R,
+    after: Position,
+    limit: i64,
+) -> Result<Vec<LoggedEvent>, LogError> {
+    conn.next_batch(after, limit).await
+}
+
+async fn advance<C: Conn>(c: &mut C, name: &str, p: Position) -> Result<(), sqlx::Error> {
+    c.exec(
+        "UPDATE projection_checkpoints SET tx = $1, seq = $2, updated_at = $3 WHERE name = $4",
+        crate::args![p.tx, p.seq, Utc::now(), name],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Postgres `LISTEN`: a commit in another instance wakes the projectors here.
+async fn listen(pool: sqlx::PgPool, wakeup: Arc<Wakeup>) {
+    loop {
+        match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if let Err(e) = listener.listen("casebook_events").await {
+                    tracing::warn!(error = %e, "cannot LISTEN; relying on polling");
+                } else {
+                    while listener.recv().await.is_ok() {
+                        wakeup.ping();
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot LISTEN; relying on polling"),
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}

@@ -1,0 +1,133 @@
+//! A small bridge so that projection code is written once for both stores: statements take
+//! [`Arg`]s, and each connection type binds them with its driver's own types.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// A statement argument.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(bool),
+    Uuid(Option<Uuid>),
+    Time(Option<DateTime<Utc>>),
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_owned()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+impl From<Uuid> for Arg {
+    fn from(v: Uuid) -> Self {
+        Arg::Uuid(Some(v))
+    }
+}
+impl From<Option<Uuid>> for Arg {
+    fn from(v: Option<Uuid>) -> Self {
+        Arg::Uuid(v)
+    }
+}
+impl From<DateTime<Utc>> for Arg {
+    fn from(v: DateTime<Utc>) -> Self {
+        Arg::Time(Some(v))
+    }
+}
+impl From<Option<DateTime<Utc>>> for Arg {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
+        Arg::Time(v)
+    }
+}
+
+/// Builds a `Vec<Arg>`.
+#[macro_export]
+macro_rules! args {
+    ($($v:expr),* $(,)?) => { vec![$($crate::sql::Arg::from($v)),*] };
+}
+
+/// A connection (inside a transaction) that runs statements with [`Arg`]s.
+pub trait Conn: Send {
+    fn exec(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    /// The first column of the first row, as a time.
+    fn fetch_time(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl std::future::Future<Output = Result<Option<DateTime<Utc>>, sqlx::Error>> + Send;
+}
+
+/// Binds [`Arg`]s to a query of either driver.
+#[macro_export]
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                $crate::sql::Arg::Text(v) => q.bind(v),
+                $crate::sql::Arg::Int(v) => q.bind(v),
+                $crate::sql::Arg::Bool(v) => q.bind(v),
+                $crate::sql::Arg::Uuid(v) => q.bind(v),
+                $crate::sql::Arg::Time(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+impl Conn for sqlx::PgConnection {
+    async fn exec(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        let q = bind_all!(sqlx::query(sql), args);
+        Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn fetch_time(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        let q = bind_all!(sqlx::query_scalar(sql), args);
+        q.fetch_optional(&mut *self).await
+    }
+}
+
+impl Conn for sqlx::SqliteConnection {
+    async fn exec(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        let q = bind_all!(sqlx::query(sql), args);
+        Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn fetch_time(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        let q = bind_all!(sqlx::query_scalar(sql), args);
+        q.fetch_optional(&mut *self).await
+    }
+}

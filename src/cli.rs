@@ -1,0 +1,239 @@
+//! The command line: `casebook serve | migrate | user add | units import | projections rebuild`.
+
+use crate::config::Settings;
+use crate::startup::{self, Application};
+use crate::store::users::{self, NewUser};
+use crate::{auth, telemetry, units};
+use aggregates::codes::{Code, Role};
+use aggregates::policy::Grant;
+use aggregates::units::UnitCode;
+use clap::{Parser, Subcommand};
+use projections::projector::{Projections, View};
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "casebook",
+    version,
+    about = "Case management for child protection in Vietnam"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (applies pending migrations first).
+    Serve,
+    /// Apply migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage the administrative-unit registry.
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+    /// Manage the read models.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        username: String,
+        /// `<role>:<unit_code>`, e.g. `admin:VN`, `social_worker:03388`; repeat for several.
+        #[arg(long = "grant", required = true)]
+        grants: Vec<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required: there is no default password).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitsCommand {
+    /// Load or update the registry from a file (same shape as reference/units-2025-07-01.json).
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Rebuild read models from the event log (all when none is named).
+    Rebuild { names: Vec<String> },
+}
+
+/// Runs the command line; returns the process exit code.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    let settings = cli.settings;
+    telemetry::init(&settings)?;
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(
+                port = app.port(),
+                store = app.db.kind(),
+                "casebook is serving"
+            );
+            app.run_until_stopped().await.map_err(|e| e.to_string())
+        }
+        Command::Migrate => {
+            startup::open_store(&settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    grants,
+                    display_name,
+                    password_stdin: _,
+                },
+        } => add_user(&settings, &username, &grants, display_name.as_deref()).await,
+        Command::Units {
+            command: UnitsCommand::Import { file },
+        } => {
+            let json =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let db = startup::open_store(&settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            let n = units::import(&db, &json).await.map_err(|e| e.to_string())?;
+            println!("{n} units loaded");
+            Ok(())
+        }
+        Command::Projections {
+            command: ProjectionsCommand::Rebuild { names },
+        } => rebuild(&settings, &names).await,
+    }
+}
+
+async fn add_user(
+    settings: &Settings,
+    username: &str,
+    grants: &[String],
+    display_name: Option<&str>,
+) -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    crate::http::admin::check_new_user(username, &password)?;
+    let db = startup::open_store(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    let directory = units::UnitDirectory::load(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut parsed = Vec::new();
+    for grant in grants {
+        let (role, unit) = grant
+            .split_once(':')
+            .ok_or_else(|| format!("--grant `{grant}` must be <role>:<unit_code>"))?;
+        let role = Role::parse(role).map_err(|e| {
+            format!(
+                "--grant `{grant}`: {e}; roles are {}",
+                Role::codes().join(", ")
+            )
+        })?;
+        let unit = UnitCode::parse(unit).map_err(|e| format!("--grant `{grant}`: {e}"))?;
+        if directory.get(unit.as_str()).is_none() {
+            return Err(format!(
+                "--grant `{grant}`: no unit `{unit}` in the registry"
+            ));
+        }
+        parsed.push(Grant { role, unit });
+    }
+    let hash = auth::hash_password(&password).map_err(|e| e.to_string())?;
+    let id = uuid::Uuid::now_v7();
+    users::create(
+        &db,
+        &NewUser {
+            id,
+            username,
+            display_name: display_name.unwrap_or(username),
+            password_hash: &hash,
+            grants: &parsed,
+            now: chrono::Utc::now(),
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        users::UserStoreError::UsernameTaken => format!("the username `{username}` is taken"),
+        users::UserStoreError::Db(e) => e.to_string(),
+    })?;
+    println!("{id}");
+    Ok(())
+}
+
+async fn rebuild(settings: &Settings, names: &[String]) -> Result<(), String> {
+    let views: Vec<View> = if names.is_empty() {
+        View::ALL.to_vec()
+    } else {
+        names
+            .iter()
+            .map(|n| {
+                View::parse(n).ok_or_else(|| {
+                    format!(
+                        "no projection `{n}`; projections are {}",
+                        View::ALL
+                            .iter()
+                            .map(|v| v.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let db = startup::open_store(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    let projections = Projections::new(db);
+    for view in views {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix:>10} [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})",
+            )
+            .map_err(|e| e.to_string())?
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(view.name());
+        let started = std::time::Instant::now();
+        let n = projections
+            .rebuild(view, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        bar.finish();
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "{}: {n} events replayed in {secs:.1} s ({:.0} events/s)",
+            view.name(),
+            n as f64 / secs.max(1e-9)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! The HTTP API (shared/spec/api.md): routes, shared state, the request middleware.
+
+pub mod admin;
+pub mod cases;
+pub mod dto;
+pub mod errors;
+pub mod extract;
+pub mod openapi;
+pub mod reads;
+pub mod service;
+pub mod session;
+
+use crate::commands::CaseCommands;
+use crate::config::Settings;
+use crate::metrics::Metrics;
+use crate::units::UnitDirectory;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
+use errors::{ApiError, Lang, LANG};
+use projections::projector::Projections;
+use projections::Db;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What every handler may use.
+pub struct AppState {
+    pub db: Db,
+    pub commands: CaseCommands,
+    pub units: UnitDirectory,
+    pub throttle: crate::auth::LoginThrottle,
+    pub settings: Arc<Settings>,
+    pub projections: Arc<Projections>,
+    pub metrics: Metrics,
+}
+
+/// The id of the request, for logs and the `X-Request-Id` header.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+fn request_id_from(req: &ServiceRequest) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// Request id, language, a span per request and one log line per response. Logs carry the
+/// route pattern, never the path or the query string (which may hold a child's name).
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = request_id_from(&req);
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let lang = Lang::from_header(
+        req.headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().to_string();
+    let metrics = req.app_data::<web::Data<AppState>>().cloned();
+    let span = tracing::info_span!("request", %method, %route, request_id = %request_id);
+    let result = LANG
+        .scope(
+            lang,
+            tracing::Instrument::instrument(next.call(req), span.clone()),
+        )
+        .await;
+    let elapsed = started.elapsed();
+    match result {
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static("x-request-id"), value);
+            }
+            if let Some(state) = metrics {
+                state
+                    .metrics
+                    .observe_request(&method, &route, status, elapsed);
+            }
+            span.in_scope(|| {
+                if status >= 500 {
+                    tracing::warn!(
+                        status,
+                        latency_ms = elapsed.as_millis() as u64,
+                        "request failed"
+                    );
+                } else {
+                    tracing::info!(status, latency_ms = elapsed.as_millis() as u64, "request");
+                }
+            });
+            Ok(response)
+        }
+        Err(e) => {
+            span.in_scope(|| tracing::warn!(error = %e, "request error"));
+            Err(e)
+        }
+    }
+}
+
+/// Routes of `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/openapi.json", web::get().to(openapi::document))
+            .route("/health", web::get().to(service::health))
+            .route("/ready", web::get().to(service::ready))
+            .route("/metrics", web::get().to(service::metrics))
+            .route("/auth/login", web::post().to(session::login))
+            .route("/auth/logout", web::post().to(session::logout))
+            .route("/me", web::get().to(session::me))
+            .route("/users", web::post().to(admin::create_user))
+            .route("/users", web::get().to(admin::list_users))
+            .route("/users/{id}", web::get().to(admin::get_user))
+            .route("/users/{id}", web::patch().to(admin::update_user))
+            .route("/units", web::get().to(admin::list_units))
+            .route("/units/{code}", web::get().to(admin::get_unit))
+            .route("/rules", web::get().to(admin::rules))
+            .route("/reports", web::post().to(cases::report))
+            .route("/cases", web::get().to(reads::list_cases))
+            .route("/caseload", web::get().to(reads::caseload))
+            .route("/deadlines", web::get().to(reads::deadlines))
+            .route("/statistics", web::get().to(reads::statistics))
+            .route(
+                "/cases/by-number/{number}",
+                web::get().to(cases::get_by_number),
+            )
+            .route("/cases/{id}", web::get().to(cases::get_case))
+            .route("/cases/{id}/history", web::get().to(cases::history))
+            .route("/cases/{id}/access-log", web::get().to(cases::access_log))
+            .route("/cases/{id}/assignment", web::post().to(cases::assignment))
+            .route("/cases/{id}/transfer", web::post().to(cases::transfer))
+            .route(
+                "/cases/{id}/initial-assessment",
+                web::post().to(cases::initial_assessment),
+            )
+            .route(
+                "/cases/{id}/urgent-measures",
+                web::post().to(cases::urgent_measures),
+            )
+            .route("/cases/{id}/separation", web::post().to(cases::separation))
+            .route(
+                "/cases/{id}/separation/extension",
+                web::post().to(cases::separation_extension),
+            )
+            .route(
+                "/cases/{id}/separation/end",
+                web::post().to(cases::separation_end),
+            )
+            .route(
+                "/cases/{id}/detailed-assessment",
+                web::post().to(cases::detailed_assessment),
+            )
+            .route(
+                "/cases/{id}/needs-meeting",
+                web::post().to(cases::needs_meeting),
+            )
+            .route("/cases/{id}/plan", web::post().to(cases::plan))
+            .route(
+                "/cases/{id}/plan/decision",
+                web::post().to(cases::plan_decision),
+            )
+            .route("/cases/{id}/services", web::post().to(cases::services))
+            .route("/cases/{id}/referrals", web::post().to(cases::referrals))
+            .route(
+                "/cases/{id}/court-petitions",
+                web::post().to(cases::court_petition),
+            )
+            .route(
+                "/cases/{id}/court-orders",
+                web::post().to(cases::court_order),
+            )
+            .route("/cases/{id}/review", web::post().to(cases::review))
+            .route(
+                "/cases/{id}/closure/proposal",
+                web::post().to(cases::closure_proposal),
+            )
+            .route("/cases/{id}/closure", web::post().to(cases::closure))
+            .route("/cases/{id}/notes", web::post().to(cases::notes))
+            .route(
+                "/cases/{id}/corrections",
+                web::post().to(cases::corrections),
+            )
+            .default_service(web::to(not_found)),
+    )
+    .default_service(web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::not_found("not_found"))
+}

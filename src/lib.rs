@@ -1,0 +1,14 @@
+//! casebook: case management for child protection in Vietnam. The server: configuration, the
+//! HTTP API, authentication, the stores and the command line.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod http;
+pub mod metrics;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod units;

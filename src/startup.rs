@@ -1,0 +1,182 @@
+//! Building the application: used by `main` and by the integration tests alike.
+
+use crate::commands::CaseCommands;
+use crate::config::Settings;
+use crate::http::{self, AppState};
+use crate::metrics::Metrics;
+use crate::store::{self, events};
+use crate::units::{self, UnitDirectory};
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use aggregates::case::CaseServices;
+use aggregates::deadlines::{RuleSet, WorkingCalendar};
+use projections::projector::Projections;
+use projections::Db;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("administrative units: {0}")]
+    Units(#[from] units::RegistryError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("projections: {0}")]
+    Projections(#[from] projections::projector::ProjectorError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// The rules and calendar in force, from the shipped data and the configured files.
+pub fn case_services(settings: &Settings) -> Result<CaseServices, StartupError> {
+    let calendar = match &settings.calendar {
+        Some(path) => {
+            let json = std::fs::read_to_string(path).map_err(|e| {
+                StartupError::Config(format!("CASEBOOK_CALENDAR {}: {e}", path.display()))
+            })?;
+            WorkingCalendar::from_json(&json).map_err(|e| {
+                StartupError::Config(format!("CASEBOOK_CALENDAR {}: {e}", path.display()))
+            })?
+        }
+        None => WorkingCalendar::shipped(),
+    };
+    let rules = match &settings.rules {
+        Some(path) => {
+            let json = std::fs::read_to_string(path).map_err(|e| {
+                StartupError::Config(format!("CASEBOOK_RULES {}: {e}", path.display()))
+            })?;
+            RuleSet::shipped().with_override(&json).map_err(|e| {
+                StartupError::Config(format!("CASEBOOK_RULES {}: {e}", path.display()))
+            })?
+        }
+        None => RuleSet::shipped(),
+    };
+    Ok(CaseServices::new(rules, calendar))
+}
+
+/// Connects, migrates and loads the unit registry (first start).
+pub async fn open_store(settings: &Settings) -> Result<Db, StartupError> {
+    let db = store::connect(&settings.database_url, settings.db_max_connections).await?;
+    store::migrate(&db).await?;
+    units::seed(&db).await?;
+    Ok(db)
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub db: Db,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let services = case_services(&settings)?;
+        let db = open_store(&settings).await?;
+        let directory = UnitDirectory::load(&db).await?;
+        let projections = Projections::new(db.clone());
+        projections.prepare().await?;
+        let mut tasks = projections.spawn();
+        let repo = events::EventRepository::new(&db);
+        let commands = CaseCommands::new(
+            events::case_event_store(repo.clone()),
+            repo,
+            services,
+            projections.wakeup(),
+        );
+        let listener =
+            TcpListener::bind(settings.listen).map_err(|source| StartupError::Listen {
+                addr: settings.listen.to_string(),
+                source,
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Listen {
+                addr: settings.listen.to_string(),
+                source,
+            })?
+            .port();
+        let max_body = settings.max_body_bytes as usize;
+        let workers = settings.workers;
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            commands,
+            units: directory,
+            throttle: crate::auth::LoginThrottle::new(Duration::from_secs(15 * 60), 5, 30),
+            settings: Arc::new(settings),
+            projections,
+            metrics: Metrics::default(),
+        });
+        tasks.push(tokio::spawn(housekeeping(db.clone())));
+        let mut server =
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(state.clone())
+                    .app_data(web::PayloadConfig::new(max_body))
+                    .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                        http::errors::ApiError::malformed(&format!("query string: {e}")).into()
+                    }))
+                    .app_data(web::PathConfig::default().error_handler(|_, _| {
+                        http::errors::ApiError::not_found("not_found").into()
+                    }))
+                    .wrap(middleware::from_fn(http::observe))
+                    .configure(http::routes)
+            })
+            .listen(listener)
+            .map_err(|source| StartupError::Listen {
+                addr: "listener".into(),
+                source,
+            })?
+            .shutdown_timeout(10);
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+            db,
+            tasks,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server from elsewhere (tests restart it).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        for task in self.tasks {
+            task.abort();
+        }
+        result
+    }
+}
+
+/// Expired sessions and abandoned idempotency reservations are removed periodically.
+async fn housekeeping(db: Db) {
+    loop {
+        let now = chrono::Utc::now();
+        if let Err(e) = store::sessions::purge_expired(&db, now).await {
+            tracing::warn!(error = %e, "session purge failed");
+        }
+        if let Err(e) =
+            store::idempotency::release_stale(&db, now - chrono::Duration::minutes(10)).await
+        {
+            tracing::warn!(error = %e, "idempotency purge failed");
+        }
+        tokio::time::sleep(Duration::from_secs(300)).await;
+    }
+}

@@ -1,0 +1,94 @@
+//! The read audit (procedure.md §6): who read which case, when, through which view.
+
+use chrono::{DateTime, Utc};
+use projections::{with_db, Db};
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+/// The views of a case that are audited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseView {
+    Record,
+    History,
+    AsOf,
+    AccessLog,
+}
+
+impl CaseView {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Record => "record",
+            Self::History => "history",
+            Self::AsOf => "as_of",
+            Self::AccessLog => "access_log",
+        }
+    }
+}
+
+pub struct AccessRecord<'a> {
+    pub case_id: Uuid,
+    pub user_id: Uuid,
+    pub role: &'a str,
+    pub unit: &'a str,
+    pub view: CaseView,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn record(db: &Db, r: &AccessRecord<'_>) -> Result<(), sqlx::Error> {
+    const SQL: &str = "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) \
+        VALUES ($1, $2, $3, $4, $5, $6)";
+    with_db!(db, pool => sqlx::query(SQL)
+        .bind(r.case_id)
+        .bind(r.user_id)
+        .bind(r.role)
+        .bind(r.unit)
+        .bind(r.view.code())
+        .bind(r.at)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AccessEntry {
+    #[serde(skip)]
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub user_id: Uuid,
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    pub role: String,
+    pub unit: String,
+    pub view: String,
+}
+
+/// Entries of a case after `after` (an entry id), oldest first.
+pub async fn list(
+    db: &Db,
+    case_id: Uuid,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<AccessEntry>, sqlx::Error> {
+    const SQL: &str =
+        "SELECT a.id, a.at, a.user_id, u.username, u.display_name, a.role, a.unit_code, a.view \
+        FROM case_access_log a LEFT JOIN users u ON u.id = a.user_id \
+        WHERE a.case_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3";
+    with_db!(db, pool => {
+        let rows = sqlx::query(SQL).bind(case_id).bind(after).bind(limit).fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AccessEntry {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    user_id: r.try_get("user_id")?,
+                    username: r.try_get("username")?,
+                    display_name: r.try_get("display_name")?,
+                    role: r.try_get("role")?,
+                    unit: r.try_get("unit_code")?,
+                    view: r.try_get("view")?,
+                })
+            })
+            .collect()
+    })
+}

@@ -1,0 +1,95 @@
+//! The stores: pools we build ourselves (durable settings, clear errors), migrations, the event
+//! store, and the SQL of the server-side tables (accounts, sessions, units, case numbers,
+//! idempotency, the read audit).
+
+pub mod access_log;
+pub mod case_numbers;
+pub mod events;
+pub mod idempotency;
+pub mod sessions;
+pub mod units;
+pub mod users;
+
+use projections::Db;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("CASEBOOK_DATABASE_URL must start with sqlite:// or postgres:// (got `{0}`)")]
+    UnsupportedUrl(String),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Connect(sqlx::Error),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Connects to the store the URL names.
+pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let options = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Connect)?;
+        Ok(Db::Postgres(pool))
+    } else if url.starts_with("sqlite:") {
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            // An in-memory database is per connection: the pool would see several databases.
+            return Err(StoreError::UnsupportedUrl(
+                "sqlite in-memory databases are not supported; use a file".into(),
+            ));
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(StoreError::Connect)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Case data must survive a power cut: FULL syncs the WAL on every commit.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        if let Some(parent) = Path::new(options.get_filename()).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|source| StoreError::DataDir {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Connect)?;
+        Ok(Db::Sqlite(pool))
+    } else {
+        Err(StoreError::UnsupportedUrl(
+            url.split("://").next().unwrap_or_default().to_owned(),
+        ))
+    }
+}
+
+/// Applies pending migrations of the configured store.
+pub async fn migrate(db: &Db) -> Result<(), StoreError> {
+    match db {
+        Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+    }
+    Ok(())
+}
+
+/// Whether the store answers (for `/ready`).
+pub async fn ping(db: &Db) -> bool {
+    projections::with_db!(db, pool => sqlx::query("SELECT 1").execute(pool).await.is_ok())
+}

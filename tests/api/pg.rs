@@ -1,0 +1,245 @@
+//! A throwaway PostgreSQL server for the tests: `initdb` + `postgres` from the server binaries
+//! (Debian puts them under /usr/lib/postgresql/<version>/bin), run as the `postgres` user when
+//! the tests run as root. One server per test binary, a fresh database per test, cloned from a
+//! migrated template. A watchdog stops the server when the test process exits.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub struct PgServer {
+    pub port: u16,
+    pub dir: PathBuf,
+    pub pid: u32,
+}
+
+fn bin_dir() -> PathBuf {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)")
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|p| p.join("postgres").exists())
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .expect("a PostgreSQL server version with bin/postgres")
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// A command run as the `postgres` user when we are root (Postgres refuses to run as root).
+fn as_postgres(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.arg("-u").arg("postgres").arg("--").arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl PgServer {
+    /// Starts a server with its data under a new temporary directory.
+    pub fn start(extra: &[&str]) -> PgServer {
+        let bin = bin_dir();
+        let dir = std::env::temp_dir().join(format!(
+            "casebook-pg-{}-{}",
+            std::process::id(),
+            uuid::Uuid::now_v7().simple()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        if is_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .expect("chown");
+            assert!(
+                status.success(),
+                "chown of the Postgres test directory failed"
+            );
+        }
+        let data = dir.join("data");
+        let out = as_postgres(&bin.join("initdb"))
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ])
+            .output()
+            .expect("initdb runs");
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = free_port();
+        let log = std::fs::File::create(dir.join("server.log")).expect("log file");
+        if is_root() {
+            let _ = Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(dir.join("server.log"))
+                .status();
+        }
+        let mut cmd = as_postgres(&bin.join("postgres"));
+        cmd.arg("-D")
+            .arg(&data)
+            .arg("-p")
+            .arg(port.to_string())
+            .arg("-k")
+            .arg(&dir)
+            .args([
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "max_connections=400",
+                "-c",
+                "shared_buffers=64MB",
+            ]);
+        for setting in extra {
+            cmd.args(["-c", setting]);
+        }
+        // The server's output goes to a file: a pipe nobody reads would fill and block it.
+        let child = cmd
+            .stdout(Stdio::from(log.try_clone().expect("log")))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("postgres starts");
+        let pid = child.id();
+        // Stop the server and remove its files when this test process exits, however it exits.
+        let watchdog = format!(
+            "while kill -0 {me} 2>/dev/null; do sleep 1; done; kill -INT {pid} 2>/dev/null; \
+             for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 {pid} 2>/dev/null || break; sleep 1; done; \
+             kill -KILL {pid} 2>/dev/null; rm -rf '{dir}'",
+            me = std::process::id(),
+            dir = dir.display()
+        );
+        Command::new("sh")
+            .arg("-c")
+            .arg(watchdog)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("watchdog");
+        std::mem::forget(child);
+        let server = PgServer { port, dir, pid };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let started = Instant::now();
+        loop {
+            let ok = Command::new(bin_dir().join("pg_isready"))
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &self.port.to_string(),
+                    "-U",
+                    "postgres",
+                ])
+                .stdout(Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if ok {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "Postgres did not start: {}",
+                std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Stops the server at once, as a crash would (`pg_ctl stop -m immediate`).
+    pub fn kill_immediate(&self) {
+        let _ = Command::new("kill")
+            .arg("-QUIT")
+            .arg(self.pid.to_string())
+            .status();
+    }
+}
+
+/// The server shared by the tests of this binary, with a migrated template database.
+pub fn shared() -> &'static PgServer {
+    static SERVER: OnceLock<PgServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let server = PgServer::start(&["fsync=on"]);
+        let url = server.url("postgres");
+        let template = server.url("casebook_template");
+        // Migrate a template once; each test clones it.
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let admin = sqlx::PgPool::connect(&url)
+                    .await
+                    .expect("connect to the test server");
+                sqlx::query("CREATE DATABASE casebook_template")
+                    .execute(&admin)
+                    .await
+                    .expect("template");
+                admin.close().await;
+                let db = casebook::store::connect(&template, 2)
+                    .await
+                    .expect("connect template");
+                casebook::store::migrate(&db)
+                    .await
+                    .expect("migrate template");
+                casebook::units::seed(&db).await.expect("seed units");
+                db.close().await;
+            });
+        })
+        .join()
+        .expect("template setup");
+        server
+    })
+}
+
+/// A new database cloned from the migrated template.
+pub async fn fresh_database() -> String {
+    let server = shared();
+    let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(&server.url("postgres"))
+        .await
+        .expect("connect");
+    sqlx::query(&format!(
+        "CREATE DATABASE {name} TEMPLATE casebook_template"
+    ))
+    .execute(&admin)
+    .await
+    .expect("create test database");
+    admin.close().await;
+    server.url(&name)
+}
