@@ -1,6 +1,9 @@
 //! The integration tests: the real server over HTTP against real stores (SQLite in a temporary
 //! directory; a throwaway PostgreSQL server this binary starts itself).
 
+mod access;
+mod bad_input;
+mod concurrency;
 mod helpers;
 mod pg;
 mod procedure;

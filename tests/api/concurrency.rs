@@ -1,0 +1,233 @@
+//! Racing commands, `If-Match`, `Idempotency-Key`, and a restart.
+
+use crate::both_stores;
+use crate::helpers::*;
+use projections::with_db;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+async fn stream_sequences(app: &TestApp, id: &str) -> Vec<i64> {
+    with_db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT sequence FROM events WHERE aggregate_id = $1 ORDER BY sequence")
+        .bind(id)
+        .fetch_all(pool)
+        .await
+        .unwrap())
+}
+
+async fn racing_commands_one_wins_the_others_get_409(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    for _trial in 0..5 {
+        let id = app.report(&cast.hotline, &hours_ago(3)).await;
+        let (_, doc) = app.get(&cast.worker, &format!("/cases/{id}")).await;
+        let version = doc["version"].as_u64().unwrap().to_string();
+        let etag = format!("\"{version}\"");
+        // Eight notes on the same version at once: exactly one lands.
+        let requests = (0..8).map(|i| {
+            let app = &app;
+            let etag = etag.clone();
+            let token = cast.worker.token.clone();
+            let path = format!("/cases/{id}/notes");
+            async move {
+                let body = json!({"text": format!("note {i}")});
+                app.request(
+                    Method::POST,
+                    Some(&token),
+                    &path,
+                    Some(&body),
+                    &[("if-match", &etag)],
+                )
+                .await
+            }
+        });
+        let results = futures_util::future::join_all(requests).await;
+        let ok = results
+            .iter()
+            .filter(|(s, _, _)| *s == StatusCode::OK)
+            .count();
+        let conflicts: Vec<_> = results
+            .iter()
+            .filter(|(s, _, _)| *s != StatusCode::OK)
+            .collect();
+        assert_eq!(
+            ok, 1,
+            "exactly one of the racing commands wins: {results:?}"
+        );
+        for (status, _, problem) in &conflicts {
+            assert!(
+                (*status == StatusCode::CONFLICT && problem["code"] == "version_conflict")
+                    || (*status == StatusCode::PRECONDITION_FAILED
+                        && problem["code"] == "version_mismatch"),
+                "a loser gets 409 or 412: {status} {problem}"
+            );
+        }
+        // The stream stays gap-free.
+        let sequences = stream_sequences(&app, &id).await;
+        assert_eq!(sequences, (1..=sequences.len() as i64).collect::<Vec<_>>());
+    }
+}
+both_stores!(racing_commands_one_wins_the_others_get_409);
+
+async fn a_stale_if_match_is_refused_with_412(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let id = app.report(&cast.hotline, &hours_ago(3)).await;
+    let path = format!("/cases/{id}/notes");
+    let (_, headers, doc) = app
+        .request(
+            Method::GET,
+            Some(&cast.worker.token),
+            &format!("/cases/{id}"),
+            None,
+            &[],
+        )
+        .await;
+    let etag = headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(etag, format!("\"{}\"", doc["version"]));
+    let (status, headers, _) = app
+        .request(
+            Method::POST,
+            Some(&cast.worker.token),
+            &path,
+            Some(&json!({"text": "a"})),
+            &[("if-match", &etag)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(
+        headers.get("etag").unwrap().to_str().unwrap(),
+        etag,
+        "the version moved"
+    );
+    let (status, _, problem) = app
+        .request(
+            Method::POST,
+            Some(&cast.worker.token),
+            &path,
+            Some(&json!({"text": "b"})),
+            &[("if-match", &etag)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(problem["code"], "version_mismatch");
+    let (status, _, problem) = app
+        .request(
+            Method::POST,
+            Some(&cast.worker.token),
+            &path,
+            Some(&json!({"text": "b"})),
+            &[("if-match", "yesterday")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(problem["code"], "invalid_if_match");
+}
+both_stores!(a_stale_if_match_is_refused_with_412);
+
+async fn an_idempotency_key_replays_the_first_answer(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let body = report_body(&hours_ago(2), COMMUNE, &["Lò Thị Mai"]);
+    let key = [("idempotency-key", "report-2026-0001")];
+
+    // In sequence: three times the same request, one case.
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let (status, _, value) = app
+            .request(
+                Method::POST,
+                Some(&cast.hotline.token),
+                "/reports",
+                Some(&body),
+                &key,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{value}");
+        answers.push(value);
+    }
+    assert!(
+        answers.iter().all(|a| *a == answers[0]),
+        "identical answers: {answers:?}"
+    );
+    let (_, list) = app.get(&cast.hotline, "/cases").await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "one case only: {list}"
+    );
+
+    // The same key with another body is refused.
+    let other = report_body(&hours_ago(2), COMMUNE, &["Lò Văn Nam"]);
+    let (status, _, problem) = app
+        .request(
+            Method::POST,
+            Some(&cast.hotline.token),
+            "/reports",
+            Some(&other),
+            &key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["code"], "idempotency_key_reused");
+
+    // In parallel, on a case command: one set of events, identical answers.
+    let id = answers[0]["cases"][0]["id"].as_str().unwrap().to_owned();
+    let before = stream_sequences(&app, &id).await.len();
+    let path = format!("/cases/{id}/notes");
+    let note = json!({"text": "Gọi lại cho mẹ"});
+    let requests = (0..3).map(|_| {
+        let (app, token, path, note) =
+            (&app, cast.worker.token.clone(), path.clone(), note.clone());
+        async move {
+            app.request(
+                Method::POST,
+                Some(&token),
+                &path,
+                Some(&note),
+                &[("idempotency-key", "note-1")],
+            )
+            .await
+        }
+    });
+    let results = futures_util::future::join_all(requests).await;
+    for (status, _, value) in &results {
+        assert_eq!(*status, StatusCode::OK, "{value}");
+        assert_eq!(*value, results[0].2);
+    }
+    assert_eq!(
+        stream_sequences(&app, &id).await.len(),
+        before + 1,
+        "one note event"
+    );
+}
+both_stores!(an_idempotency_key_replays_the_first_answer);
+
+async fn acknowledged_work_survives_a_restart(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let id = app.report(&cast.hotline, &hours_ago(2)).await;
+    app.ok(
+        &cast.worker,
+        &format!("/cases/{id}/notes"),
+        json!({"text": "trước khi khởi động lại"}),
+    )
+    .await;
+    let (url, dir) = app.stop().await;
+
+    let app = TestApp::spawn_on(store, url, dir).await;
+    // Sessions are in the store: the same tokens still work.
+    let (status, doc) = app.get(&cast.worker, &format!("/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    assert_eq!(doc["notes"][0]["text"], "trước khi khởi động lại");
+    let (_, list) = app.get(&cast.worker, "/cases").await;
+    assert_eq!(list["items"][0]["id"], json!(id));
+    // And the case goes on.
+    app.ok(
+        &cast.worker,
+        &format!("/cases/{id}/notes"),
+        json!({"text": "sau"}),
+    )
+    .await;
+}
+both_stores!(acknowledged_work_survives_a_restart);
