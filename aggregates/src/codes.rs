@@ -113,10 +113,12 @@ codes! {
 }
 
 codes! {
-    /// Sex of the child (*giới tính*).
+    /// Sex of the child (*giới tính*); unknown unless recorded.
+    #[derive(Default)]
     Sex("sex") {
         Male = "male", "Nam", "Male";
         Female = "female", "Nữ", "Female";
+        #[default]
         Unknown = "unknown", "Chưa rõ", "Unknown";
     }
 }
@@ -346,8 +348,10 @@ codes! {
 
 codes! {
     /// Case status: where the case stands in the procedure.
+    #[derive(Default)]
     CaseStatus("case_status") {
         /// Awaiting the initial assessment.
+        #[default]
         Reported = "reported", "Đã tiếp nhận", "Reported";
         /// Urgent measures due.
         Emergency = "emergency", "Can thiệp khẩn cấp", "Emergency";
@@ -360,12 +364,6 @@ codes! {
         InProgress = "in_progress", "Đang thực hiện kế hoạch", "In progress";
         ClosureProposed = "closure_proposed", "Đề xuất đóng hồ sơ", "Closure proposed";
         Closed = "closed", "Đã đóng", "Closed";
-    }
-}
-
-impl Default for CaseStatus {
-    fn default() -> Self {
-        Self::Reported
     }
 }
 

@@ -193,10 +193,7 @@ pub fn authorize_intake<'a>(
 
 /// Authorizes an action that involves no single case (lists, boards, statistics, administration),
 /// scoped to `unit` when one is asked for. Returns the grants the actor may use for it.
-pub fn authorize_scoped<'a>(
-    actor: &'a Actor,
-    action: Action,
-) -> Result<Vec<&'a Grant>, AccessDenied> {
+pub fn authorize_scoped(actor: &Actor, action: Action) -> Result<Vec<&Grant>, AccessDenied> {
     let grants: Vec<_> = actor
         .grants
         .iter()

@@ -215,6 +215,37 @@ impl Case {
         case
     }
 
+    /// Where the case stands in the procedure, leaving aside a pending closure proposal: the
+    /// status a rejection of the proposal returns to.
+    fn procedure_status(&self) -> CaseStatus {
+        match &self.closure_proposal {
+            Some(p) if self.status == CaseStatus::ClosureProposed => p.status_before,
+            _ => self.status,
+        }
+    }
+
+    /// Moves the case along the procedure. While a closure proposal awaits the approver, the
+    /// case keeps showing `closure_proposed` and the step moves the status a rejection returns
+    /// to, so that a step recorded meanwhile (an urgent measure, a plan decision) is not undone
+    /// by the rejection.
+    fn advance(&mut self, step: impl FnOnce(CaseStatus) -> CaseStatus) {
+        let next = step(self.procedure_status());
+        match &mut self.closure_proposal {
+            Some(p) if self.status == CaseStatus::ClosureProposed => p.status_before = next,
+            _ => self.status = next,
+        }
+    }
+
+    /// The status once the first urgent response is given: the detailed assessment, or the plan
+    /// if the detailed assessment was already recorded during the emergency.
+    fn after_emergency(&self, status: CaseStatus) -> CaseStatus {
+        match status {
+            CaseStatus::Emergency if self.detailed_assessment.is_some() => CaseStatus::Planning,
+            CaseStatus::Emergency => CaseStatus::Assessment,
+            other => other,
+        }
+    }
+
     fn recorded<T>(&self, fact: T) -> Recorded<T> {
         Recorded {
             sequence: self.version,
@@ -244,26 +275,25 @@ impl Case {
                 self.transfers.push(r);
             }
             CaseEvent::InitialAssessmentRecorded(e) => {
-                self.status = match e.outcome {
+                let outcome = e.outcome;
+                self.advance(|_| match outcome {
                     InitialOutcome::Emergency => CaseStatus::Emergency,
                     // A no-concern outcome is followed by its closure proposal.
                     InitialOutcome::SupportNeeded | InitialOutcome::NoConcern => {
                         CaseStatus::Assessment
                     }
-                };
+                });
                 self.initial_assessment = Some(self.recorded(e));
             }
             CaseEvent::UrgentMeasuresApplied(e) => {
-                if self.status == CaseStatus::Emergency {
-                    self.status = CaseStatus::Assessment;
-                }
+                let next = self.after_emergency(self.procedure_status());
+                self.advance(|_| next);
                 let r = self.recorded(e);
                 self.urgent_measures.push(r);
             }
             CaseEvent::SeparationDecided(e) => {
-                if self.status == CaseStatus::Emergency {
-                    self.status = CaseStatus::Assessment;
-                }
+                let next = self.after_emergency(self.procedure_status());
+                self.advance(|_| next);
                 let until = e.until;
                 let decision = self.recorded(e);
                 self.separations.push(SeparationRecord {
@@ -288,9 +318,10 @@ impl Case {
                 }
             }
             CaseEvent::DetailedAssessmentRecorded(e) => {
-                if self.status == CaseStatus::Assessment {
-                    self.status = CaseStatus::Planning;
-                }
+                self.advance(|s| match s {
+                    CaseStatus::Assessment => CaseStatus::Planning,
+                    other => other,
+                });
                 self.detailed_assessment = Some(self.recorded(e));
             }
             CaseEvent::NeedsMeetingHeld(e) => {
@@ -298,7 +329,7 @@ impl Case {
                 self.needs_meetings.push(r);
             }
             CaseEvent::PlanSubmitted(e) => {
-                self.status = CaseStatus::AwaitingApproval;
+                self.advance(|_| CaseStatus::AwaitingApproval);
                 let submission = self.recorded(e);
                 self.plans.push(PlanRecord {
                     submission,
@@ -308,7 +339,7 @@ impl Case {
                 });
             }
             CaseEvent::PlanApproved(e) => {
-                self.status = CaseStatus::InProgress;
+                self.advance(|_| CaseStatus::InProgress);
                 let r = self.recorded(e);
                 for plan in &mut self.plans {
                     if plan.status == PlanStatus::Approved {
@@ -335,11 +366,12 @@ impl Case {
                     plan.returned = Some(r);
                 }
                 // A returned adjustment leaves the approved plan in force.
-                self.status = if self.approved_plan().is_some() {
+                let next = if self.approved_plan().is_some() {
                     CaseStatus::InProgress
                 } else {
                     CaseStatus::Planning
                 };
+                self.advance(|_| next);
             }
             CaseEvent::ServiceDelivered(e) => {
                 let r = self.recorded(e);
@@ -368,13 +400,13 @@ impl Case {
             CaseEvent::ReviewRecorded(e) => {
                 if e.outcome == ReviewOutcome::Continue {
                     // A new plan cycle (ND56 art. 30): back to step 6.
-                    self.status = CaseStatus::Planning;
+                    self.advance(|_| CaseStatus::Planning);
                 }
                 let r = self.recorded(e);
                 self.reviews.push(r);
             }
             CaseEvent::ClosureProposed(e) => {
-                let status_before = self.status;
+                let status_before = self.procedure_status();
                 self.status = CaseStatus::ClosureProposed;
                 let proposal = self.recorded(e);
                 self.closure_proposal = Some(ClosureProposalRecord {

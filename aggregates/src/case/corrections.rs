@@ -185,6 +185,24 @@ pub fn validate(
             })
         }
     };
+    // Abuse subtypes keep their abuse type after the correction, as at intake.
+    if let (Some(report), "abuse_types") = (&case.report, field) {
+        let keeps = |t: AbuseType| {
+            normalised
+                .as_array()
+                .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(t.code())))
+        };
+        if !report.fact.sexual_abuse_subtypes.is_empty() && !keeps(AbuseType::SexualAbuse) {
+            return Err(CaseError::SubtypeWithoutType {
+                field: "sexual_abuse_subtypes",
+            });
+        }
+        if !report.fact.exploitation_subtypes.is_empty() && !keeps(AbuseType::Exploitation) {
+            return Err(CaseError::SubtypeWithoutType {
+                field: "exploitation_subtypes",
+            });
+        }
+    }
     // Date of birth and estimated age stay exclusive after the correction.
     if let Some(report) = &case.report {
         let child = &report.fact.child;

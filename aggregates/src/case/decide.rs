@@ -227,6 +227,10 @@ impl Case {
             }
             _ => {}
         }
+        // A no-concern outcome proposes closure; only one proposal may await the approver.
+        if c.outcome == InitialOutcome::NoConcern && self.status == CaseStatus::ClosureProposed {
+            return Err(CaseError::ClosurePending);
+        }
         let mut events = vec![CaseEvent::InitialAssessmentRecorded(
             InitialAssessmentRecorded {
                 assessed_at: c.assessed_at,
@@ -346,11 +350,14 @@ impl Case {
         if c.until <= separation.until {
             return Err(CaseError::ExtensionNotLater);
         }
-        if separation.court_until.is_none() {
-            let cap = Self::separation_cap(separation.decision.fact.decided_at, services)?;
-            if c.until > cap {
-                return Err(CaseError::SeparationExceeds15Days { cap });
-            }
+        // The approver may extend up to the 15-day cap, or up to the end a court ordered; going
+        // beyond the court's term needs a new court order.
+        let statutory = Self::separation_cap(separation.decision.fact.decided_at, services)?;
+        let cap = separation
+            .court_until
+            .map_or(statutory, |court| court.max(statutory));
+        if c.until > cap {
+            return Err(CaseError::SeparationExceeds15Days { cap });
         }
         Ok(vec![CaseEvent::SeparationExtended(SeparationExtended {
             extended_at: now,
@@ -577,9 +584,16 @@ impl Case {
             &[("report", self.received_at())],
         )?;
         if let Some(until) = c.separation_until {
-            if self.active_separation().is_none() {
-                return Err(CaseError::NoActiveSeparation);
-            }
+            let separation = self
+                .active_separation()
+                .ok_or(CaseError::NoActiveSeparation)?;
+            // An order that continues the separation cannot predate its decision.
+            not_before(
+                "ordered_at",
+                c.ordered_at,
+                "separation decision",
+                separation.decision.fact.decided_at,
+            )?;
             if until <= c.ordered_at {
                 return Err(CaseError::SeparationUntilInvalid);
             }

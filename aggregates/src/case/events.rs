@@ -36,12 +36,6 @@ pub struct Child {
     pub condition: Option<LongText>,
 }
 
-impl Default for Sex {
-    fn default() -> Self {
-        Sex::Unknown
-    }
-}
-
 /// The person who reported. Identity fields are present only with the reporter's consent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reporter {

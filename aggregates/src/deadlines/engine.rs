@@ -209,16 +209,23 @@ fn start(
         _ => (due_at - anchor) / 4,
     };
     let due_soon_at = (due_at - warning).max(anchor).min(due_at);
+    // Earlier instances of the same rule (and item): the new one is numbered after them, so that
+    // an id is never reused, e.g. when a plan adjustment keeps an item of the previous version.
+    let item_id = item.map(|i| i.item_id);
+    let earlier = existing
+        .iter()
+        .filter(|d| d.rule_id == rule.id && d.item_id == item_id)
+        .count()
+        + changes
+            .iter()
+            .filter(|c| {
+                matches!(c, DeadlineChange::Started(s) if s.rule_id == rule.id && s.item_id == item_id)
+            })
+            .count();
     let deadline_id = match item {
-        Some(item) => format!("{}/{}", rule.id, item.item_id),
-        None => {
-            let earlier = existing.iter().filter(|d| d.rule_id == rule.id).count()
-                + changes
-                    .iter()
-                    .filter(|c| matches!(c, DeadlineChange::Started(s) if s.rule_id == rule.id))
-                    .count();
-            format!("{}/{}", rule.id, earlier + 1)
-        }
+        Some(item) if earlier == 0 => format!("{}/{}", rule.id, item.item_id),
+        Some(item) => format!("{}/{}/{}", rule.id, item.item_id, earlier + 1),
+        None => format!("{}/{}", rule.id, earlier + 1),
     };
     Ok(DeadlineStarted {
         deadline_id,

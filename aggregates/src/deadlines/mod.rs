@@ -18,7 +18,8 @@ pub use rules::{Limit, Mark, Rule, RuleError, RuleSet};
 /// A clock started by a rule (*thời hạn*).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadlineStarted {
-    /// `rule_id/n`, or `rule_id/item_id` for per-item rules; unique within the case.
+    /// `rule_id/n`, or `rule_id/item_id` for per-item rules (`rule_id/item_id/n` for the n-th
+    /// instance of the same item, n ≥ 2); unique within the case.
     pub deadline_id: String,
     pub rule_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

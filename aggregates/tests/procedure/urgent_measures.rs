@@ -1,0 +1,193 @@
+//! Step 3, *can thiệp khẩn cấp* (ND56 art. 31): in an emergency, urgent measures within 12 hours
+//! of the report. Temporary separation is the approver's decision (see `separation`).
+
+use crate::support::*;
+use aggregates::case::*;
+use aggregates::codes::*;
+
+#[tokio::test]
+async fn urgent_measures_meet_the_12_hour_clock_and_start_the_plan_clock() {
+    // First measure Monday 2 March 16:00: the plan is due 5 working days later, at 24:00 on
+    // Monday 9 March, due soon a quarter of the span (176 h) before.
+    given(&emergency())
+        .when_async(cmd(&worker(), urgent(measured())))
+        .await
+        .then_expect_events(vec![
+            CaseEvent::UrgentMeasuresApplied(UrgentMeasuresApplied {
+                applied_at: measured(),
+                measures: vec![UrgentMeasure::StopTheAct, UrgentMeasure::FirstAid],
+                notes: Some(long(
+                    "Police stopped the act; first aid at the health station",
+                )),
+            }),
+            met("urgent_measures/1", measured(), false),
+            started(
+                "plan_submission/1",
+                measured(),
+                at("2026-03-10T00:00:00+07:00"),
+                at("2026-03-08T04:00:00+07:00"),
+            ),
+        ]);
+    assert_eq!(assessment().case.status, CaseStatus::Assessment);
+}
+
+#[tokio::test]
+async fn later_measures_are_recorded_without_restarting_any_clock() {
+    given(&assessment())
+        .when_async(cmd(
+            &worker(),
+            urgent_with(vec![UrgentMeasure::SafeShelter], detailed_at()),
+        ))
+        .await
+        .then_expect_events(vec![CaseEvent::UrgentMeasuresApplied(
+            UrgentMeasuresApplied {
+                applied_at: detailed_at(),
+                measures: vec![UrgentMeasure::SafeShelter],
+                notes: Some(long(
+                    "Police stopped the act; first aid at the health station",
+                )),
+            },
+        )]);
+}
+
+#[tokio::test]
+async fn measures_taken_once_the_plan_is_under_way_start_no_new_plan_cycle() {
+    // The first plan clock was met by the plan: a new danger calls for measures, not a new
+    // plan deadline, whether the first response was a measure or a separation.
+    let separated_first = separated_story()
+        .by(&worker(), detailed(detailed_at()))
+        .by(&worker(), plan(submitted(), story_items()))
+        .by(&approver(), approve(1, approved()));
+    for story in [in_progress(), separated_first] {
+        given(&story)
+            .when_async(cmd(
+                &worker(),
+                urgent_with(vec![UrgentMeasure::SafeShelter], delivered()),
+            ))
+            .await
+            .then_expect_events(vec![CaseEvent::UrgentMeasuresApplied(
+                UrgentMeasuresApplied {
+                    applied_at: delivered(),
+                    measures: vec![UrgentMeasure::SafeShelter],
+                    notes: Some(long(
+                        "Police stopped the act; first aid at the health station",
+                    )),
+                },
+            )]);
+    }
+}
+
+#[tokio::test]
+async fn measures_after_12_hours_are_met_late() {
+    let late = at("2026-03-02T22:00:00+07:00");
+    let events = given(&emergency())
+        .when_async(cmd(&worker(), urgent(late)))
+        .await
+        .inspect_result()
+        .expect("accepted");
+    assert_eq!(met_ids(&events), [("urgent_measures/1".to_owned(), true)]);
+}
+
+#[tokio::test]
+async fn urgent_measures_follow_the_initial_assessment() {
+    given(&reported())
+        .when_async(cmd(&worker(), urgent(measured())))
+        .await
+        .then_expect_error(CaseError::InitialAssessmentMissing);
+}
+
+#[tokio::test]
+async fn urgent_measures_are_taken_only_in_an_emergency() {
+    given(&support_needed())
+        .when_async(cmd(&worker(), urgent(measured())))
+        .await
+        .then_expect_error(CaseError::NotAnEmergency);
+}
+
+#[tokio::test]
+async fn at_least_one_measure_is_recorded() {
+    given(&emergency())
+        .when_async(cmd(&worker(), urgent_with(vec![], measured())))
+        .await
+        .then_expect_error(CaseError::MeasuresRequired);
+}
+
+#[tokio::test]
+async fn temporary_separation_is_not_an_urgent_measure_but_the_approvers_decision() {
+    given(&emergency())
+        .when_async(cmd(
+            &worker(),
+            urgent_with(
+                vec![UrgentMeasure::FirstAid, UrgentMeasure::TemporarySeparation],
+                measured(),
+            ),
+        ))
+        .await
+        .then_expect_error(CaseError::SeparationNeedsDecision);
+}
+
+#[tokio::test]
+async fn measures_taken_on_the_spot_may_precede_the_assessment_form_but_not_the_report() {
+    // Assessment typed at 15:00; the police stopped the act at 10:00.
+    let on_the_spot = at("2026-03-02T10:00:00+07:00");
+    let events = given(&emergency())
+        .when_async(cmd(&worker(), urgent(on_the_spot)))
+        .await
+        .inspect_result()
+        .expect("accepted");
+    assert_eq!(
+        started_for(&events, "plan_submission").started_at,
+        on_the_spot
+    );
+    given(&emergency())
+        .when_async(cmd(&worker(), urgent(plus_minutes(received(), -1))))
+        .await
+        .then_expect_error(CaseError::TimeBeforeStep {
+            field: "applied_at",
+            step: "report",
+        });
+}
+
+#[tokio::test]
+async fn urgent_measures_do_not_lie_in_the_future() {
+    given(&emergency())
+        .when_async(cmd(&worker(), urgent(plus_minutes(now(), 6))))
+        .await
+        .then_expect_error(CaseError::TimeInFuture {
+            field: "applied_at",
+        });
+}
+
+#[tokio::test]
+async fn the_worker_records_urgent_measures_not_the_approver() {
+    given(&emergency())
+        .when_async(cmd(&approver(), urgent(measured())))
+        .await
+        .then_expect_error(CaseError::RoleNotAllowed);
+}
+
+#[tokio::test]
+async fn measures_are_recorded_once_each() {
+    let events = given(&emergency())
+        .when_async(cmd(
+            &worker(),
+            urgent_with(
+                vec![
+                    UrgentMeasure::FirstAid,
+                    UrgentMeasure::StopTheAct,
+                    UrgentMeasure::FirstAid,
+                ],
+                measured(),
+            ),
+        ))
+        .await
+        .inspect_result()
+        .expect("accepted");
+    match &events[0] {
+        CaseEvent::UrgentMeasuresApplied(e) => assert_eq!(
+            e.measures,
+            [UrgentMeasure::StopTheAct, UrgentMeasure::FirstAid]
+        ),
+        other => panic!("{other:?}"),
+    }
+}
