@@ -75,6 +75,11 @@ pub fn init_logs() {
 impl TestApp {
     /// A fresh store of `kind` and a server on it.
     pub async fn spawn(kind: Store) -> TestApp {
+        Self::spawn_with(kind, |_| {}).await
+    }
+
+    /// A fresh store and a server with adjusted settings.
+    pub async fn spawn_with(kind: Store, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let (url, dir) = match kind {
             Store::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -83,16 +88,26 @@ impl TestApp {
             }
             Store::Postgres => (super::pg::fresh_database().await, None),
         };
-        Self::spawn_on(kind, url, dir).await
+        Self::build(kind, url, dir, adjust).await
     }
 
     /// A server on an existing store (restarts).
     pub async fn spawn_on(kind: Store, url: String, dir: Option<tempfile::TempDir>) -> TestApp {
+        Self::build(kind, url, dir, |_| {}).await
+    }
+
+    async fn build(
+        kind: Store,
+        url: String,
+        dir: Option<tempfile::TempDir>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         init_logs();
         let mut settings = Settings::for_database(&url);
         settings.listen = "127.0.0.1:0".parse().unwrap();
         settings.workers = Some(2);
         settings.db_max_connections = 8;
+        adjust(&mut settings);
         let app = Application::build(settings)
             .await
             .expect("the application builds");

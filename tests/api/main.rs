@@ -7,3 +7,4 @@ mod concurrency;
 mod helpers;
 mod pg;
 mod procedure;
+mod views;

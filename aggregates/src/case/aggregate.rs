@@ -434,6 +434,8 @@ impl Case {
                 let r = self.recorded(e);
                 self.corrections.push(r);
             }
+            // The step before it already moved the status; this records it for the views.
+            CaseEvent::CaseStatusChanged(e) => self.status = e.to,
             CaseEvent::DeadlineStarted(e) => self.deadlines.push(Deadline::started(&e)),
             CaseEvent::DeadlineMet(e) => {
                 if let Some(d) = self

@@ -817,7 +817,8 @@ impl Case {
             }
             CaseEvent::NoteAdded(_) => Signal::new("note_added", at),
             CaseEvent::FactCorrected(_) => Signal::new("fact_corrected", at),
-            CaseEvent::DeadlineStarted(_)
+            CaseEvent::CaseStatusChanged(_)
+            | CaseEvent::DeadlineStarted(_)
             | CaseEvent::DeadlineMet(_)
             | CaseEvent::DeadlineCancelled(_) => return None,
         };
@@ -830,8 +831,19 @@ impl Case {
         let mut events = Vec::with_capacity(steps.len() * 2);
         for step in steps {
             let signal = scratch.signal_for(&step);
+            let before = (scratch.exists(), scratch.status);
+            let at = step.occurred_at();
             scratch.apply_step(step.clone());
             events.push(step);
+            if before.0 && before.1 != scratch.status {
+                let change = CaseEvent::CaseStatusChanged(CaseStatusChanged {
+                    changed_at: at,
+                    from: before.1,
+                    to: scratch.status,
+                });
+                scratch.apply_step(change.clone());
+                events.push(change);
+            }
             let (Some(signal), Some(received_at)) = (signal, scratch.received_at()) else {
                 continue;
             };

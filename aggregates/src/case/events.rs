@@ -354,6 +354,15 @@ pub struct FactCorrected {
     pub reason: LongText,
 }
 
+/// The case moved to another status of the procedure. Emitted beside the step that moved it,
+/// so that views follow the status without a copy of the procedure's rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseStatusChanged {
+    pub changed_at: DateTime<Utc>,
+    pub from: CaseStatus,
+    pub to: CaseStatus,
+}
+
 /// Everything that can happen to a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CaseEvent {
@@ -380,6 +389,7 @@ pub enum CaseEvent {
     CaseClosed(CaseClosed),
     NoteAdded(NoteAdded),
     FactCorrected(FactCorrected),
+    CaseStatusChanged(CaseStatusChanged),
     DeadlineStarted(DeadlineStarted),
     DeadlineMet(DeadlineMet),
     DeadlineCancelled(DeadlineCancelled),
@@ -412,6 +422,7 @@ impl CaseEvent {
             Self::CaseClosed(_) => "CaseClosed",
             Self::NoteAdded(_) => "NoteAdded",
             Self::FactCorrected(_) => "FactCorrected",
+            Self::CaseStatusChanged(_) => "CaseStatusChanged",
             Self::DeadlineStarted(_) => "DeadlineStarted",
             Self::DeadlineMet(_) => "DeadlineMet",
             Self::DeadlineCancelled(_) => "DeadlineCancelled",
@@ -444,6 +455,7 @@ impl CaseEvent {
             Self::CaseClosed(e) => e.decided_at,
             Self::NoteAdded(e) => e.written_at,
             Self::FactCorrected(e) => e.corrected_at,
+            Self::CaseStatusChanged(e) => e.changed_at,
             Self::DeadlineStarted(e) => e.started_at,
             Self::DeadlineMet(e) => e.met_at,
             Self::DeadlineCancelled(e) => e.cancelled_at,
@@ -456,6 +468,12 @@ impl CaseEvent {
             self,
             Self::DeadlineStarted(_) | Self::DeadlineMet(_) | Self::DeadlineCancelled(_)
         )
+    }
+
+    /// Whether the event follows from a step (a status change, a deadline clock) rather than
+    /// recording one.
+    pub fn is_derived(&self) -> bool {
+        self.is_deadline() || matches!(self, Self::CaseStatusChanged(_))
     }
 }
 

@@ -176,6 +176,13 @@ pub async fn apply<C: Conn>(c: &mut C, n: &Names, e: &LoggedEvent) -> Result<(),
             )
             .await?;
         }
+        CaseEvent::CaseStatusChanged(s) => {
+            c.exec(
+                &format!("UPDATE {summaries} SET status = $1 WHERE case_id = $2"),
+                args![s.to.code(), id],
+            )
+            .await?;
+        }
         CaseEvent::CaseClosed(closed) => {
             c.exec(
                 &format!(

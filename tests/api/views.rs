@@ -1,0 +1,756 @@
+//! The views: caseload, the deadline board, history and access log, time travel, statistics;
+//! and the projector's guarantees (catch-up after a crash, commit-order gaps, rebuild = live,
+//! two projectors never double-apply).
+
+use crate::both_stores;
+use crate::helpers::*;
+use projections::projector::{Projections, View};
+use projections::with_db;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::time::Duration;
+
+fn items(v: &Value) -> &Vec<Value> {
+    v["items"].as_array().expect("a list")
+}
+
+async fn overdue_deadlines_appear_without_any_new_event(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    // Received 13 hours ago: the 12-hour initial assessment is already overdue.
+    let late = app.report(&cast.hotline, &hours_ago(13)).await;
+    // Received 12 hours minus 3 seconds ago: due soon now, overdue in a few seconds.
+    let received = (chrono::Utc::now() - chrono::Duration::hours(12)
+        + chrono::Duration::seconds(3))
+    .to_rfc3339();
+    let soon = app.report(&cast.hotline, &received).await;
+
+    let (status, board) = app.get(&cast.approver, "/deadlines?state=overdue").await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    let overdue: Vec<&str> = items(&board)
+        .iter()
+        .map(|e| e["case_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(overdue, [late.as_str()], "{board}");
+    let entry = &items(&board)[0];
+    assert_eq!(entry["rule_id"], "initial_assessment");
+    assert_eq!(entry["state"], "overdue");
+    assert!(entry["basis"].as_str().unwrap().contains("ND56"));
+    assert!(entry["case_number"].as_str().unwrap().starts_with("12-"));
+    let (_, board) = app.get(&cast.approver, "/deadlines?state=due_soon").await;
+    assert_eq!(items(&board)[0]["case_id"], json!(soon));
+
+    // No event happens; time passes.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (_, board) = app.get(&cast.approver, "/deadlines?state=overdue").await;
+    let overdue: Vec<&str> = items(&board)
+        .iter()
+        .map(|e| e["case_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        overdue.len(),
+        2,
+        "the second case became overdue without an event: {board}"
+    );
+    // Most urgent first.
+    assert_eq!(overdue[0], late);
+
+    // The case record agrees with the board.
+    let (_, doc) = app.get(&cast.worker, &format!("/cases/{soon}")).await;
+    assert_eq!(doc["deadlines"][0]["state"], "overdue");
+
+    // Scoped: nothing for another commune; the worker sees unassigned cases of its commune.
+    let (_, board) = app.get(&cast.other_approver, "/deadlines").await;
+    assert!(items(&board).is_empty(), "{board}");
+    let (_, board) = app.get(&cast.worker, "/deadlines").await;
+    assert_eq!(items(&board).len(), 2, "{board}");
+    // Meeting the deadline takes it off the board.
+    app.ok(
+        &cast.worker,
+        &format!("/cases/{late}/initial-assessment"),
+        json!({"assessed_at": hours_ago(1), "outcome": "support_needed", "findings": "Cần hỗ trợ"}),
+    )
+    .await;
+    let (_, board) = app.get(&cast.approver, "/deadlines").await;
+    let rules: Vec<(&str, &str)> = items(&board)
+        .iter()
+        .map(|e| {
+            (
+                e["case_id"].as_str().unwrap(),
+                e["rule_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        !rules.contains(&(late.as_str(), "initial_assessment")),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&(late.as_str(), "plan_submission")),
+        "{rules:?}"
+    );
+}
+both_stores!(overdue_deadlines_appear_without_any_new_event);
+
+async fn caseload_lists_open_cases_with_their_next_deadline(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let mine = app.report(&cast.hotline, &hours_ago(2)).await;
+    let unassigned = app.report(&cast.hotline, &hours_ago(1)).await;
+    let theirs = app.report(&cast.hotline, &hours_ago(1)).await;
+    let colleague = app
+        .user(
+            "thu.worker",
+            &[(aggregates::codes::Role::SocialWorker, COMMUNE)],
+        )
+        .await;
+    app.ok(
+        &cast.approver,
+        &format!("/cases/{mine}/assignment"),
+        json!({"worker_id": cast.worker.id}),
+    )
+    .await;
+    app.ok(
+        &cast.approver,
+        &format!("/cases/{theirs}/assignment"),
+        json!({"worker_id": colleague.id}),
+    )
+    .await;
+    app.ok(
+        &cast.worker,
+        &format!("/cases/{mine}/initial-assessment"),
+        json!({"assessed_at": hours_ago(1), "outcome": "support_needed", "findings": "Cần hỗ trợ"}),
+    )
+    .await;
+
+    // The worker's own cases and the unassigned ones of its commune, not a colleague's.
+    let (status, load) = app.get(&cast.worker, "/caseload").await;
+    assert_eq!(status, StatusCode::OK, "{load}");
+    let mut ids: Vec<&str> = items(&load)
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    let mut expected = vec![mine.as_str(), unassigned.as_str()];
+    expected.sort();
+    assert_eq!(ids, expected, "{load}");
+    assert_eq!(load["counts"]["assessment"], 1, "{load}");
+    assert_eq!(load["counts"]["reported"], 1, "{load}");
+    let mine_row = items(&load)
+        .iter()
+        .find(|c| c["id"] == json!(mine))
+        .unwrap();
+    assert_eq!(mine_row["status"], "assessment");
+    assert_eq!(mine_row["next_deadline"]["rule_id"], "plan_submission");
+    assert_eq!(mine_row["child_name"], "Lò Thị Mai");
+
+    // The chair sees the commune, or one worker's cases.
+    let (_, load) = app.get(&cast.approver, "/caseload").await;
+    assert_eq!(items(&load).len(), 3);
+    let (_, load) = app
+        .get(
+            &cast.approver,
+            &format!("/caseload?worker={}", colleague.id),
+        )
+        .await;
+    assert_eq!(items(&load).len(), 1);
+    assert_eq!(items(&load)[0]["id"], json!(theirs));
+    // A worker cannot read a colleague's caseload.
+    let (status, _) = app
+        .get(&cast.worker, &format!("/caseload?worker={}", colleague.id))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A unit outside the caller's jurisdiction.
+    let (status, problem) = app
+        .get(&cast.approver, &format!("/caseload?unit={OTHER_COMMUNE}"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+}
+both_stores!(caseload_lists_open_cases_with_their_next_deadline);
+
+async fn lists_page_filter_and_search(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let mut numbers = Vec::new();
+    for i in 0..5 {
+        let name = if i == 3 {
+            "Đặng Thị Hoà"
+        } else {
+            "Lò Văn Nam"
+        };
+        let (_, opened) = app
+            .post(
+                &cast.hotline,
+                "/reports",
+                report_body(&hours_ago(10 - i), COMMUNE, &[name]),
+            )
+            .await;
+        numbers.push(
+            opened["cases"][0]["case_number"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // Pages of two, newest first, the whole set once.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/cases?limit=2&cursor={c}"),
+            None => "/cases?limit=2".to_owned(),
+        };
+        let (status, page) = app.get(&cast.approver, &path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(
+            items(&page)
+                .iter()
+                .map(|c| c["case_number"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    let mut newest_first = numbers.clone();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first);
+    // Search by name without diacritics, and by case number.
+    let (_, found) = app.get(&cast.approver, "/cases?q=dang%20thi%20hoa").await;
+    assert_eq!(items(&found).len(), 1, "{found}");
+    assert_eq!(items(&found)[0]["case_number"], json!(numbers[3]));
+    let (_, found) = app
+        .get(&cast.approver, &format!("/cases?q={}", numbers[1]))
+        .await;
+    assert_eq!(items(&found)[0]["case_number"], json!(numbers[1]));
+    let (_, found) = app.get(&cast.approver, "/cases?status=closed").await;
+    assert!(items(&found).is_empty());
+    let (status, problem) = app.get(&cast.approver, "/cases?status=lost").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, _) = app.get(&cast.approver, "/cases?limit=501").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, problem) = app.get(&cast.approver, "/cases?cursor=zzz").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    // The hotline operator lists only what it opened.
+    let (_, mine) = app.get(&cast.hotline, "/cases").await;
+    assert_eq!(items(&mine).len(), 5);
+    app.post(
+        &cast.worker,
+        "/reports",
+        report_body(&hours_ago(1), COMMUNE, &["X"]),
+    )
+    .await;
+    let (_, mine) = app.get(&cast.hotline, "/cases").await;
+    assert_eq!(items(&mine).len(), 5);
+}
+both_stores!(lists_page_filter_and_search);
+
+async fn history_and_access_log_tell_who_did_and_saw_what(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let (_, opened) = app
+        .post(
+            &cast.hotline,
+            "/reports",
+            report_body(&hours_ago(3), COMMUNE, &["Lò Thị Mai"]),
+        )
+        .await;
+    let id = opened["cases"][0]["id"].as_str().unwrap().to_owned();
+    let number = opened["cases"][0]["case_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(
+        &cast.worker,
+        &format!("/cases/{id}/initial-assessment"),
+        json!({"assessed_at": hours_ago(2), "outcome": "support_needed", "findings": "Cần hỗ trợ"}),
+    )
+    .await;
+
+    // Every read path: record (by id and by number), history, time travel, the access log.
+    app.get(&cast.worker, &format!("/cases/{id}")).await;
+    app.get(&cast.approver, &format!("/cases/by-number/{number}"))
+        .await;
+    let (status, history) = app
+        .get(&cast.supervisor, &format!("/cases/{id}/history"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let as_of = urlencode(&chrono::Utc::now().to_rfc3339());
+    app.get(&cast.supervisor, &format!("/cases/{id}?as_of={as_of}"))
+        .await;
+    // Refused reads leave no record.
+    app.get(&cast.other_worker, &format!("/cases/{id}")).await;
+    let (status, log) = app
+        .get(&cast.supervisor, &format!("/cases/{id}/access-log"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let entries: Vec<(String, String, String)> = items(&log)
+        .iter()
+        .map(|e| {
+            (
+                e["username"].as_str().unwrap().to_owned(),
+                e["role"].as_str().unwrap().to_owned(),
+                e["view"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("mai.worker", "social_worker", "record"),
+        ("hung.chair", "approver", "record"),
+        ("lan.supervisor", "supervisor", "history"),
+        ("lan.supervisor", "supervisor", "as_of"),
+        ("lan.supervisor", "supervisor", "access_log"),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(entries, expected);
+
+    // The history names who did what, in order, with business and recorded times.
+    let events = items(&history);
+    let first = &events[0];
+    assert_eq!(first["sequence"], 1);
+    assert_eq!(first["type"], "CaseReported");
+    assert_eq!(first["actor"]["username"], "tongdai111");
+    assert_eq!(first["actor"]["role"], "hotline_operator");
+    assert_eq!(first["actor"]["unit"], "VN");
+    assert!(first["occurred_at"].as_str().unwrap() < first["recorded_at"].as_str().unwrap());
+    let assessment = events
+        .iter()
+        .find(|e| e["type"] == "InitialAssessmentRecorded")
+        .unwrap();
+    assert_eq!(assessment["actor"]["display_name"], "Cán bộ mai.worker");
+    assert_eq!(assessment["actor"]["unit"], COMMUNE);
+    assert_eq!(assessment["data"]["outcome"], "support_needed");
+    let sequences: Vec<u64> = events
+        .iter()
+        .map(|e| e["sequence"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sequences, (1..=events.len() as u64).collect::<Vec<_>>());
+    // Only supervisors read the log.
+    let (status, _) = app
+        .get(&cast.approver, &format!("/cases/{id}/access-log"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+both_stores!(history_and_access_log_tell_who_did_and_saw_what);
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}
+
+async fn time_travel_shows_the_case_as_casebook_knew_it(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let id = app.report(&cast.hotline, &hours_ago(13)).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let then = chrono::Utc::now();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    app.ok(
+        &cast.worker,
+        &format!("/cases/{id}/initial-assessment"),
+        json!({"assessed_at": hours_ago(1), "outcome": "support_needed", "findings": "Cần hỗ trợ"}),
+    )
+    .await;
+
+    let (status, past) = app
+        .get(
+            &cast.supervisor,
+            &format!("/cases/{id}?as_of={}", urlencode(&then.to_rfc3339())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{past}");
+    assert_eq!(past["status"], "reported");
+    assert!(past.get("initial_assessment").is_none());
+    assert_eq!(past["deadlines"].as_array().unwrap().len(), 1);
+    // Was it overdue then? Received 13 hours before: yes.
+    assert_eq!(past["deadlines"][0]["state"], "overdue");
+    let (_, now) = app.get(&cast.supervisor, &format!("/cases/{id}")).await;
+    assert_eq!(now["status"], "assessment");
+    assert_eq!(now["deadlines"][0]["state"], "met_late");
+    assert!(past["version"].as_u64() < now["version"].as_u64());
+    // Before the case existed, it did not exist.
+    let before = (then - chrono::Duration::hours(1)).to_rfc3339();
+    let (status, _) = app
+        .get(
+            &cast.supervisor,
+            &format!("/cases/{id}?as_of={}", urlencode(&before)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Time travel is for supervisors.
+    let (status, _) = app
+        .get(
+            &cast.worker,
+            &format!("/cases/{id}?as_of={}", urlencode(&then.to_rfc3339())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+both_stores!(time_travel_shows_the_case_as_casebook_knew_it);
+
+async fn statistics_add_up_on_a_small_fixture(store: Store) {
+    let app = TestApp::spawn_with(store, |s| s.stats_min_cell = 1).await;
+    let cast = app.cast().await;
+    // Report 1: two abused siblings (girl 9, boy 16), violence in the family, by phone to 111.
+    let mut first = report_body(&hours_ago(30), COMMUNE, &["Lò Thị Mai", "Lò Văn Nam"]);
+    first["children"][1]["sex"] = json!("male");
+    first["children"][1]["estimated_age"] = json!(16);
+    let (_, r1) = app.post(&cast.hotline, "/reports", first).await;
+    // Report 2: one abused girl (dob → 11), sexual abuse at school, in person at the commune.
+    let mut second = report_body(&hours_ago(20), COMMUNE, &["Đặng Thị Hoà"]);
+    second["intake_point"] = json!("commune_committee");
+    second["channel"] = json!("in_person");
+    second["abuse_types"] = json!(["sexual_abuse", "violence"]);
+    second["abuse_environment"] = json!("school");
+    second["children"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("estimated_age");
+    let dob = chrono::Utc::now().date_naive() - chrono::Duration::days(11 * 366);
+    second["children"][0]["date_of_birth"] = json!(dob.to_string());
+    let (_, r2) = app.post(&cast.worker, "/reports", second).await;
+    // Report 3: a child at risk (not counted in 0101), in another commune.
+    let mut third = report_body(&hours_ago(10), OTHER_COMMUNE, &["Vàng A Páo"]);
+    third["target_group"] = json!("at_risk");
+    app.post(&cast.hotline, "/reports", third).await;
+
+    // Case of the girl in report 1: emergency, measures on time; then unfounded → closed.
+    let girl = r1["cases"][0]["id"].as_str().unwrap();
+    app.ok(&cast.worker, &format!("/cases/{girl}/initial-assessment"),
+        json!({"assessed_at": hours_ago(29), "outcome": "emergency", "grounds": ["serious_harm_or_threat"], "findings": "x"}))
+        .await;
+    app.ok(
+        &cast.worker,
+        &format!("/cases/{girl}/urgent-measures"),
+        json!({"applied_at": hours_ago(28), "measures": ["stop_the_act", "safe_shelter"]}),
+    )
+    .await;
+    // Case of report 2: received 20 h ago, assessed 2 h ago (the 12-hour rule met late),
+    // no concern → closed as unfounded.
+    let hoa = r2["cases"][0]["id"].as_str().unwrap();
+    app.ok(
+        &cast.worker,
+        &format!("/cases/{hoa}/initial-assessment"),
+        json!({"assessed_at": hours_ago(2), "outcome": "no_concern", "findings": "Không có cơ sở"}),
+    )
+    .await;
+    app.ok(
+        &cast.approver,
+        &format!("/cases/{hoa}/closure"),
+        json!({"decided_at": hours_ago(1), "decision": "approve"}),
+    )
+    .await;
+
+    let (status, stats) = app
+        .get(&cast.supervisor, &format!("/statistics?unit={PROVINCE}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    let a = &stats["abused_children"];
+    assert_eq!(a["children"], 3, "{stats}");
+    assert_eq!(a["incidents"], 2);
+    assert_eq!(a["by_sex"], json!({"female": 2, "male": 1}));
+    assert_eq!(
+        a["by_age_group"],
+        json!({"6_10": 1, "11_15": 1, "16_17": 1})
+    );
+    assert_eq!(
+        a["by_abuse_type"],
+        json!({"violence": 3, "sexual_abuse": 1})
+    );
+    assert_eq!(a["by_environment"], json!({"family": 2, "school": 1}));
+    assert_eq!(
+        stats["intake"]["by_intake_point"],
+        json!({"hotline_111": 3, "commune_committee": 1})
+    );
+    assert_eq!(
+        stats["intake"]["by_channel"],
+        json!({"phone": 3, "in_person": 1})
+    );
+    assert_eq!(stats["cases"]["opened"], 4);
+    assert_eq!(stats["cases"]["closed"], 1);
+    assert_eq!(stats["cases"]["closed_by_reason"], json!({"unfounded": 1}));
+    assert_eq!(stats["cases"]["open_at_end"], 3);
+    assert_eq!(
+        stats["support"]["by_measure"],
+        json!({"stop_the_act": 1, "safe_shelter": 1})
+    );
+    let c = &stats["compliance"];
+    // Deadlines due in the period (until now). initial_assessment: the girl met (1 h after
+    // intake), Hoà met late (18 h after), her brother overdue; Páo's is not due yet.
+    // urgent_measures: met.
+    assert_eq!(
+        c["initial_assessment"],
+        json!({"met": 1, "met_late": 1, "overdue": 1}),
+        "{c}"
+    );
+    assert_eq!(c["urgent_measures"], json!({"met": 1}), "{c}");
+
+    // The commune's own figures exclude the other commune; CSV has the same numbers.
+    let (_, commune) = app
+        .get(&cast.supervisor, &format!("/statistics?unit={COMMUNE}"))
+        .await;
+    assert_eq!(commune["cases"]["opened"], 3);
+    let (status, headers, csv) = app
+        .request(
+            reqwest::Method::GET,
+            Some(&cast.supervisor.token),
+            &format!("/statistics?unit={PROVINCE}"),
+            None,
+            &[("accept", "text/csv")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = csv.as_str().unwrap();
+    assert!(csv.contains("abused_children,total,children,3"), "{csv}");
+    assert!(
+        csv.contains("compliance,initial_assessment,met_late,1"),
+        "{csv}"
+    );
+    // No child identity in statistics.
+    assert!(!csv.contains("Lò") && !stats.to_string().contains("Lò"));
+    // Only supervisors.
+    let (status, _) = app.get(&cast.approver, "/statistics").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+both_stores!(statistics_add_up_on_a_small_fixture);
+
+async fn small_cells_are_suppressed(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    app.report(&cast.hotline, &hours_ago(3)).await;
+    let (_, stats) = app.get(&cast.supervisor, "/statistics").await;
+    assert_eq!(stats["suppressed_below"], 5);
+    assert_eq!(stats["abused_children"]["children"], Value::Null, "{stats}");
+    assert_eq!(stats["cases"]["closed"], 0, "zero is not identifying");
+}
+both_stores!(small_cells_are_suppressed);
+
+/// Dumps the view tables, rows sorted, for comparison.
+async fn dump_views(app: &TestApp) -> Vec<String> {
+    let mut out = Vec::new();
+    for (table, order) in [
+        ("case_summaries", "case_id"),
+        ("case_abuse_types", "case_id, abuse_type"),
+        ("case_plan_items", "case_id, item_id"),
+        ("case_measures", "case_id, sequence, kind, code"),
+        ("case_deadlines", "case_id, deadline_id"),
+    ] {
+        let rows: Vec<String> = with_db!(&app.db, pool => {
+            let sql = format!("SELECT * FROM {table} ORDER BY {order}");
+            let rows = sqlx::query(&sql).fetch_all(pool).await.unwrap();
+            rows.iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| {
+                            r.try_get::<String, _>(i)
+                                .or_else(|_| r.try_get::<i64, _>(i).map(|v| v.to_string()))
+                                .or_else(|_| r.try_get::<bool, _>(i).map(|v| v.to_string()))
+                                .or_else(|_| r.try_get::<uuid::Uuid, _>(i).map(|v| v.to_string()))
+                                .or_else(|_| r.try_get::<chrono::DateTime<chrono::Utc>, _>(i).map(|v| v.to_rfc3339()))
+                                .or_else(|_| r.try_get::<Option<String>, _>(i).map(|v| format!("{v:?}")))
+                                .unwrap_or_else(|_| "NULL".to_owned())
+                        })
+                        .collect::<Vec<_>>()
+                        .join("|")
+                })
+                .collect()
+        });
+        out.push(format!("{table}: {}", rows.len()));
+        out.extend(rows);
+    }
+    out
+}
+
+/// A realistic few cases through the API.
+async fn realistic_activity(app: &TestApp, cast: &Cast) {
+    for i in 0..3 {
+        let (_, opened) = app
+            .post(
+                &cast.hotline,
+                "/reports",
+                report_body(&hours_ago(40 - i), COMMUNE, &["Lò Thị Mai", "Lò Văn Nam"]),
+            )
+            .await;
+        let id = opened["cases"][0]["id"].as_str().unwrap().to_owned();
+        let case = |p: &str| format!("/cases/{id}{p}");
+        app.ok(
+            &cast.approver,
+            &case("/assignment"),
+            json!({"worker_id": cast.worker.id}),
+        )
+        .await;
+        app.ok(
+            &cast.worker,
+            &case("/initial-assessment"),
+            json!({"assessed_at": hours_ago(39 - i), "outcome": "support_needed", "findings": "x"}),
+        )
+        .await;
+        app.ok(&cast.worker, &case("/detailed-assessment"), json!({"assessed_at": hours_ago(38 - i),
+            "physical_psychological": "a", "family": "b", "risk_factors": "c", "schooling": "d", "community": "e",
+            "needs": ["health"]}))
+            .await;
+        let today = chrono::Utc::now().date_naive();
+        let doc = app
+            .ok(&cast.worker, &case("/plan"), json!({"submitted_at": hours_ago(37 - i), "items": [
+                {"measure": "medical_care_and_therapy", "service_type": "health", "responsible": "Trạm y tế",
+                 "starts_on": today.to_string(), "ends_on": (today + chrono::Days::new(20)).to_string()}]}))
+            .await;
+        assert_eq!(doc["plan"]["version"], 1);
+        app.ok(
+            &cast.approver,
+            &case("/plan/decision"),
+            json!({"decided_at": hours_ago(36 - i), "decision": "approve", "plan_version": 1}),
+        )
+        .await;
+        app.ok(&cast.worker, &case("/corrections"),
+            json!({"corrects_event": 1, "field": "child.full_name", "value": "Lò Thị Mây", "reason": "Ghi nhầm tên"}))
+            .await;
+    }
+}
+
+async fn rebuilding_gives_exactly_the_live_views(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    realistic_activity(&app, &cast).await;
+    // Wait for the live projector, then compare with a rebuild from the log.
+    let (status, _) = app.get(&cast.approver, "/cases").await;
+    assert_eq!(status, StatusCode::OK);
+    let live = dump_views(&app).await;
+    assert!(
+        live.iter().any(|l| l.contains("lo thi may")),
+        "the correction reached the summary"
+    );
+    let projections = Projections::new(app.db.clone());
+    let mut replayed = 0;
+    for view in View::ALL {
+        replayed += projections.rebuild(view, |_, _| {}).await.expect("rebuild");
+    }
+    assert!(replayed > 40, "{replayed}");
+    assert_eq!(dump_views(&app).await, live);
+    // The live projector goes on after the swap.
+    let id = app.report(&cast.hotline, &hours_ago(1)).await;
+    let (_, list) = app.get(&cast.approver, "/cases?limit=1").await;
+    assert_eq!(items(&list)[0]["id"], json!(id));
+}
+both_stores!(rebuilding_gives_exactly_the_live_views);
+
+async fn views_catch_up_after_a_crash_between_commit_and_projection(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let id = app.report(&cast.hotline, &hours_ago(3)).await;
+    let (url, dir) = app.stop().await;
+
+    // Events committed while no projector runs: the state a crash right after the commit leaves.
+    let settings = casebook::config::Settings::for_database(&url);
+    let db = casebook::store::connect(&url, 2).await.unwrap();
+    let repo = casebook::store::events::EventRepository::new(&db);
+    let commands = casebook::commands::CaseCommands::new(
+        casebook::store::events::case_event_store(repo.clone()),
+        repo,
+        casebook::startup::case_services(&settings).unwrap(),
+        std::sync::Arc::new(projections::projector::Wakeup::default()),
+    );
+    let actor = aggregates::policy::Actor::new(
+        cast.worker.id,
+        vec![aggregates::policy::Grant {
+            role: aggregates::codes::Role::SocialWorker,
+            unit: aggregates::units::UnitCode::parse(COMMUNE).unwrap(),
+        }],
+    );
+    let now = chrono::Utc::now();
+    let command = aggregates::CaseCommand {
+        actor,
+        now,
+        expected_version: None,
+        action: aggregates::case::CaseAction::RecordInitialAssessment(
+            aggregates::case::RecordInitialAssessment {
+                assessed_at: now - chrono::Duration::hours(1),
+                outcome: aggregates::codes::InitialOutcome::SupportNeeded,
+                grounds: vec![],
+                ratings: Default::default(),
+                findings: aggregates::text::LongText::parse("Cần hỗ trợ").unwrap(),
+            },
+        ),
+    };
+    let base = casebook::commands::MetadataBase {
+        actor_id: cast.worker.id,
+        request_id: "crash-test".into(),
+        recorded_at: now,
+        idempotency_key: None,
+    };
+    let events = commands
+        .execute(uuid::Uuid::parse_str(&id).unwrap(), command, &base)
+        .await
+        .unwrap();
+    let version = events.last().unwrap().sequence;
+    db.close().await;
+
+    // Restarted, the views catch up with what was committed.
+    let app = TestApp::spawn_on(store, url, dir).await;
+    let (_, list) = app.get(&cast.worker, "/cases").await;
+    assert_eq!(items(&list)[0]["version"], version, "{list}");
+    assert_eq!(items(&list)[0]["status"], "assessment");
+    let (_, board) = app.get(&cast.worker, "/deadlines").await;
+    assert_eq!(items(&board)[0]["rule_id"], "plan_submission", "{board}");
+}
+both_stores!(views_catch_up_after_a_crash_between_commit_and_projection);
+
+async fn two_projectors_never_double_apply(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    // A second projector on the same store, stepping as fast as it can while commands flow.
+    let second = Projections::new(app.db.clone());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let runner = {
+        let (second, stop) = (second.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut applied = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for view in View::ALL {
+                    applied += second
+                        .step(view)
+                        .await
+                        .expect("the second projector never fails");
+                }
+                tokio::task::yield_now().await;
+            }
+            applied
+        })
+    };
+    realistic_activity(&app, &cast).await;
+    let (_, _) = app.get(&cast.approver, "/cases").await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let applied_by_second = runner.await.unwrap();
+    let live = dump_views(&app).await;
+    // Whoever applied each batch, the views equal one replay of the log.
+    let projections = Projections::new(app.db.clone());
+    for view in View::ALL {
+        projections.rebuild(view, |_, _| {}).await.unwrap();
+    }
+    assert_eq!(
+        dump_views(&app).await,
+        live,
+        "two projectors gave other views than one replay"
+    );
+    let (_, ready) = app.get(&cast.admin, "/ready").await;
+    assert_eq!(ready["ready"], true, "{ready}");
+    assert!(
+        ready["projections"]["cases"].get("last_error").is_none(),
+        "{ready}"
+    );
+    // Both instances did work (otherwise the test proves nothing about sharing).
+    assert!(
+        applied_by_second > 0,
+        "the second projector never got a batch"
+    );
+}
+both_stores!(two_projectors_never_double_apply);
