@@ -4,6 +4,7 @@
 mod access;
 mod bad_input;
 mod concurrency;
+mod faults;
 mod helpers;
 mod pg;
 mod procedure;

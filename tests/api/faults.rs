@@ -1,0 +1,386 @@
+//! Faults: the server killed (`kill -9`) under a burst of commands loses no acknowledged event
+//! from the log or the views; a Postgres transaction that commits out of order is still
+//! projected. Short variants: the long ones run from `scripts/reliability.sh`.
+
+use crate::both_stores;
+use crate::helpers::*;
+use aggregates::case::{CaseEvent, NoteAdded};
+use aggregates::codes::Role;
+use aggregates::policy::Grant;
+use aggregates::text::LongText;
+use aggregates::units::UnitCode;
+use casebook::store::users::{self, NewUser};
+use projections::record::EventMetadata;
+use projections::with_db;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The release binary under test, run as a separate process so that it can be killed.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(url: &str) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_casebook"))
+            .arg("serve")
+            .env("CASEBOOK_DATABASE_URL", url)
+            .env("CASEBOOK_LISTEN", format!("127.0.0.1:{port}"))
+            .env("CASEBOOK_LOG", "warn")
+            .env("CASEBOOK_WORKERS", "2")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("casebook starts");
+        let base = format!("http://127.0.0.1:{port}/api/v1");
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            if client
+                .get(format!("{base}/health"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "casebook did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Server { child, base }
+    }
+
+    fn kill_9(mut self) {
+        self.child.kill().expect("SIGKILL");
+        let _ = self.child.wait();
+    }
+}
+
+async fn prepared_store(store: Store) -> (String, Option<tempfile::TempDir>) {
+    let (url, dir) = match store {
+        Store::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            (
+                format!("sqlite://{}", dir.path().join("casebook.db").display()),
+                Some(dir),
+            )
+        }
+        Store::Postgres => (crate::pg::fresh_database().await, None),
+    };
+    let settings = casebook::config::Settings::for_database(&url);
+    let db = casebook::startup::open_store(&settings)
+        .await
+        .expect("store");
+    for (name, role, unit) in [
+        ("tongdai111", Role::HotlineOperator, "VN"),
+        ("mai.worker", Role::SocialWorker, COMMUNE),
+    ] {
+        users::create(
+            &db,
+            &NewUser {
+                id: uuid::Uuid::now_v7(),
+                username: name,
+                display_name: name,
+                password_hash: &casebook::auth::hash_password(PASSWORD).unwrap(),
+                grants: &[Grant {
+                    role,
+                    unit: UnitCode::parse(unit).unwrap(),
+                }],
+                now: chrono::Utc::now(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    db.close().await;
+    (url, dir)
+}
+
+async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
+    let response: Value = client
+        .post(format!("{base}/auth/login"))
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response["token"].as_str().unwrap().to_owned()
+}
+
+/// What the clients sent and what was acknowledged.
+#[derive(Default)]
+struct Ledger {
+    sent_notes: BTreeSet<String>,
+    acknowledged_notes: BTreeSet<String>,
+    acknowledged_cases: BTreeSet<String>,
+}
+
+async fn kill_9_under_load_loses_no_acknowledged_event(store: Store) {
+    let (url, _dir) = prepared_store(store).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let mut tokens: Option<(String, String)> = None;
+    let mut seed_cases: Vec<String> = Vec::new();
+    let rounds = 3;
+    for round in 0..rounds {
+        let server = Server::start(&url).await;
+        let (hotline, worker) = match &tokens {
+            Some(t) => t.clone(),
+            None => {
+                let t = (
+                    login(&client, &server.base, "tongdai111").await,
+                    login(&client, &server.base, "mai.worker").await,
+                );
+                tokens = Some(t.clone());
+                t
+            }
+        };
+        if seed_cases.is_empty() {
+            for _ in 0..3 {
+                let opened: Value = client
+                    .post(format!("{}/reports", server.base))
+                    .bearer_auth(&hotline)
+                    .json(&report_body(&hours_ago(2), COMMUNE, &["Lò Thị Mai"]))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                seed_cases.push(opened["cases"][0]["id"].as_str().unwrap().to_owned());
+            }
+        }
+        // A burst from four clients: notes on the seed cases, and new reports.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut clients = Vec::new();
+        for c in 0..4 {
+            let (client, base, ledger, stop) = (
+                client.clone(),
+                server.base.clone(),
+                ledger.clone(),
+                stop.clone(),
+            );
+            let (hotline, worker, cases) = (hotline.clone(), worker.clone(), seed_cases.clone());
+            clients.push(tokio::spawn(async move {
+                let mut i = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    i += 1;
+                    if c == 0 && i % 3 == 0 {
+                        let response = client
+                            .post(format!("{base}/reports"))
+                            .bearer_auth(&hotline)
+                            .json(&report_body(&hours_ago(1), COMMUNE, &["Lò Văn Nam"]))
+                            .send()
+                            .await;
+                        if let Ok(r) = response {
+                            if r.status() == StatusCode::CREATED {
+                                if let Ok(v) = r.json::<Value>().await {
+                                    let id =
+                                        v["cases"][0]["id"].as_str().unwrap_or_default().to_owned();
+                                    ledger.lock().unwrap().acknowledged_cases.insert(id);
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    let text = format!("r{round}-c{c}-n{i}");
+                    let case = &cases[i % cases.len()];
+                    ledger.lock().unwrap().sent_notes.insert(text.clone());
+                    let response = client
+                        .post(format!("{base}/cases/{case}/notes"))
+                        .bearer_auth(&worker)
+                        .json(&json!({"text": text}))
+                        .send()
+                        .await;
+                    match response {
+                        Ok(r) if r.status() == StatusCode::OK => {
+                            // Acknowledged only once the whole answer arrived.
+                            if r.bytes().await.is_ok() {
+                                ledger.lock().unwrap().acknowledged_notes.insert(text);
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(300 + 250 * round)).await;
+        server.kill_9();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for c in clients {
+            c.await.unwrap();
+        }
+    }
+
+    // Restart; check the log and the views against the ledger.
+    let server = Server::start(&url).await;
+    let (hotline, worker) = tokens.unwrap();
+    let db = casebook::store::connect(&url, 2).await.unwrap();
+    let notes: Vec<(String, String)> = with_db!(&db, pool => sqlx::query_as(
+        "SELECT aggregate_id, payload FROM events WHERE event_type = 'NoteAdded'")
+        .fetch_all(pool).await.unwrap().into_iter()
+        .map(|(id, payload): (String, sqlx::types::Json<Value>)| (id, payload.0["NoteAdded"]["text"].as_str().unwrap_or_default().to_owned()))
+        .collect());
+    let logged: BTreeSet<String> = notes.iter().map(|(_, t)| t.clone()).collect();
+    let ledger = ledger.lock().unwrap();
+    assert!(
+        ledger.acknowledged_notes.len() > 10,
+        "the burst did some work: {}",
+        ledger.acknowledged_notes.len()
+    );
+    let lost: Vec<_> = ledger.acknowledged_notes.difference(&logged).collect();
+    assert!(lost.is_empty(), "acknowledged notes lost: {lost:?}");
+    let invented: Vec<_> = logged.difference(&ledger.sent_notes).collect();
+    assert!(invented.is_empty(), "notes nobody sent: {invented:?}");
+    assert_eq!(notes.len(), logged.len(), "a note was recorded twice");
+
+    // The views caught up: every case's summary version equals its stream length.
+    let list: Value = client
+        .get(format!("{}/cases?limit=500", server.base))
+        .bearer_auth(&worker)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let versions: HashMap<String, i64> = with_db!(&db, pool => sqlx::query_as(
+        "SELECT aggregate_id, max(sequence) FROM events GROUP BY aggregate_id")
+        .fetch_all(pool).await.unwrap().into_iter().collect());
+    let items = list["items"].as_array().expect("a list");
+    assert_eq!(items.len(), versions.len(), "every case is in the view");
+    for item in items {
+        let id = item["id"].as_str().unwrap();
+        assert_eq!(
+            item["version"].as_i64(),
+            versions.get(id).copied(),
+            "case {id} view version"
+        );
+    }
+    for case in &ledger.acknowledged_cases {
+        assert!(
+            versions.contains_key(case),
+            "acknowledged report {case} lost"
+        );
+    }
+    let _ = hotline;
+    db.close().await;
+    server.kill_9();
+}
+both_stores!(kill_9_under_load_loses_no_acknowledged_event);
+
+/// A Postgres transaction that took a lower `global_seq` but commits after a higher one is
+/// still projected (the "gap" bug of naive event-store cursors).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_committing_out_of_order_is_still_projected() {
+    let app = TestApp::spawn(Store::Postgres).await;
+    let cast = app.cast().await;
+    let first = app.report(&cast.hotline, &hours_ago(2)).await;
+    let second = app.report(&cast.hotline, &hours_ago(2)).await;
+    let (_, _) = app.get(&cast.worker, "/cases").await;
+    let projections::Db::Postgres(pool) = &app.db else {
+        unreachable!("a Postgres test")
+    };
+    let version = |id: &str| {
+        let (pool, id) = (pool.clone(), id.to_owned());
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT version FROM case_summaries WHERE case_id = $1::uuid",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let stream_length = |id: &str| {
+        let (pool, id) = (pool.clone(), id.to_owned());
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT max(sequence) FROM events WHERE aggregate_id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let note = |id: &str, seq: i64, text: &str| {
+        let event = CaseEvent::NoteAdded(NoteAdded {
+            written_at: chrono::Utc::now(),
+            text: LongText::parse(text).unwrap(),
+        });
+        let metadata = EventMetadata {
+            actor_id: cast.worker.id,
+            role: Role::SocialWorker,
+            unit: UnitCode::parse(COMMUNE).unwrap(),
+            request_id: "gap-test".into(),
+            recorded_at: chrono::Utc::now(),
+            idempotency_key: None,
+        };
+        (
+            id.to_owned(),
+            seq,
+            serde_json::to_value(&event).unwrap(),
+            serde_json::to_value(metadata.to_map()).unwrap(),
+        )
+    };
+    const INSERT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+        VALUES ('Case', $1, $2, 'NoteAdded', '1.0', $3, $4)";
+    let (v1, v2) = (stream_length(&first).await, stream_length(&second).await);
+
+    // T1 takes the lower global_seq and stays open.
+    let mut t1 = pool.begin().await.unwrap();
+    let (id, seq, payload, metadata) = note(&first, v1 + 1, "T1, committed last");
+    sqlx::query(INSERT)
+        .bind(id)
+        .bind(seq)
+        .bind(payload)
+        .bind(metadata)
+        .execute(&mut *t1)
+        .await
+        .unwrap();
+    // T2 takes a higher global_seq and commits first.
+    let (id, seq, payload, metadata) = note(&second, v2 + 1, "T2, committed first");
+    sqlx::query(INSERT)
+        .bind(id)
+        .bind(seq)
+        .bind(payload)
+        .bind(metadata)
+        .execute(pool)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The projector waits for T1 rather than running past it.
+    assert_eq!(
+        version(&second).await,
+        v2,
+        "T2 projected while an older transaction was open"
+    );
+    t1.commit().await.unwrap();
+    let started = Instant::now();
+    while version(&first).await != v1 + 1 || version(&second).await != v2 + 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the out-of-order commit was never projected"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
