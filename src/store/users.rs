@@ -153,28 +153,32 @@ pub async fn create(db: &Db, user: &NewUser<'_>) -> Result<(), UserStoreError> {
         VALUES ($1, $2, $3, $4, $5, $6, $7)";
     const INSERT_GRANT: &str =
         "INSERT INTO user_grants (user_id, role, unit_code) VALUES ($1, $2, $3)";
-    let result: Result<(), sqlx::Error> = with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query(INSERT_USER)
-            .bind(user.id)
-            .bind(user.username)
-            .bind(user.display_name)
-            .bind(user.password_hash)
-            .bind(false)
-            .bind(user.now)
-            .bind(user.now)
-            .execute(&mut *tx)
-            .await?;
-        for grant in user.grants {
-            sqlx::query(INSERT_GRANT)
+    // An async block, so that `?` stops here and the unique violation can be recognised.
+    let result: Result<(), sqlx::Error> = async {
+        with_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(INSERT_USER)
                 .bind(user.id)
-                .bind(grant.role.code())
-                .bind(grant.unit.as_str())
+                .bind(user.username)
+                .bind(user.display_name)
+                .bind(user.password_hash)
+                .bind(false)
+                .bind(user.now)
+                .bind(user.now)
                 .execute(&mut *tx)
                 .await?;
-        }
-        tx.commit().await
-    });
+            for grant in user.grants {
+                sqlx::query(INSERT_GRANT)
+                    .bind(user.id)
+                    .bind(grant.role.code())
+                    .bind(grant.unit.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        })
+    }
+    .await;
     result.map_err(|e| {
         if is_unique_violation(&e) {
             UserStoreError::UsernameTaken

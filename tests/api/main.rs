@@ -8,4 +8,5 @@ mod faults;
 mod helpers;
 mod pg;
 mod procedure;
+mod service;
 mod views;
