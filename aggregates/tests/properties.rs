@@ -489,7 +489,8 @@ fn check_events(
     services: &CaseServices,
 ) -> Result<(), TestCaseError> {
     prop_assert!(!events.is_empty(), "a successful command records something");
-    prop_assert!(!events[0].is_deadline(), "a decision starts with its step");
+    prop_assert!(!events[0].is_derived(), "a decision starts with its step");
+    check_status_changes(before, events)?;
     let mut s = before.clone();
     for event in events {
         prop_assert!(
@@ -497,7 +498,7 @@ fn check_events(
             "{} lies in the future",
             event.kind()
         );
-        if !event.is_deadline() {
+        if !event.is_derived() {
             prop_assert_ne!(
                 s.status,
                 CaseStatus::Closed,
@@ -579,6 +580,79 @@ fn check_events(
         }
         s.apply(event.clone());
     }
+    Ok(())
+}
+
+/// Checks the status changes of a decision, folding its events from the case as it stood before:
+/// a step that moves the case's visible status is followed at once by exactly one
+/// `CaseStatusChanged` naming the status before the step and the status after it, at the step's
+/// business time; a step that leaves the status as it was (and the report that opens the case) is
+/// followed by none; and the status after the whole decision is the last change's `to`, or the
+/// status before it if there is none.
+fn check_status_changes(before: &Case, events: &[CaseEvent]) -> Result<(), TestCaseError> {
+    let mut s = before.clone();
+    let mut i = 0;
+    let mut last_to = None;
+    while i < events.len() {
+        let step = &events[i];
+        prop_assert!(
+            !step.is_derived(),
+            "{} at {} does not follow a step",
+            step.kind(),
+            i
+        );
+        let existed = s.exists();
+        let from = s.status;
+        s.apply(step.clone());
+        let to = s.status;
+        i += 1;
+        if existed && from != to {
+            match events.get(i) {
+                Some(CaseEvent::CaseStatusChanged(c)) => {
+                    prop_assert_eq!(
+                        (c.from, c.to),
+                        (from, to),
+                        "the change after {} names the status before and after it",
+                        step.kind()
+                    );
+                    prop_assert_eq!(
+                        c.changed_at,
+                        step.occurred_at(),
+                        "a status changes at its step's time"
+                    );
+                    last_to = Some(c.to);
+                }
+                other => prop_assert!(
+                    false,
+                    "{} moved the case from {} to {} but is followed by {:?}",
+                    step.kind(),
+                    from.code(),
+                    to.code(),
+                    other.map(CaseEvent::kind)
+                ),
+            }
+            s.apply(events[i].clone());
+            i += 1;
+        }
+        // What the step causes besides: its deadline clocks, never a (further) status change.
+        while let Some(derived) = events.get(i).filter(|e| e.is_derived()) {
+            prop_assert!(
+                derived.is_deadline(),
+                "{} left the status at {} and yet is followed by {}",
+                step.kind(),
+                to.code(),
+                derived.kind()
+            );
+            s.apply(derived.clone());
+            i += 1;
+        }
+        prop_assert_eq!(s.status, to, "only a step moves the status");
+    }
+    prop_assert_eq!(
+        s.status,
+        last_to.unwrap_or(before.status),
+        "the status after a decision is its last change's, or the one before it"
+    );
     Ok(())
 }
 
@@ -710,6 +784,26 @@ fn check_state(
         }
     }
 
+    // A view that follows only the report and the status changes sees the case's status, each
+    // change starting where the one before it ended.
+    let mut seen = None;
+    for event in history {
+        match event {
+            CaseEvent::CaseReported(_) => seen = Some(CaseStatus::Reported),
+            CaseEvent::CaseStatusChanged(c) => {
+                prop_assert_eq!(seen, Some(c.from), "a change starts where the last ended");
+                prop_assert_ne!(c.from, c.to, "a change changes the status");
+                seen = Some(c.to);
+            }
+            _ => {}
+        }
+    }
+    prop_assert_eq!(
+        seen,
+        Some(case.status),
+        "the status changes lead to the status"
+    );
+
     // Folding the events gives exactly this state.
     prop_assert_eq!(
         &Case::fold(history),
@@ -836,6 +930,62 @@ proptest! {
     ) {
         run_sequence(&opening, &steps, &mut Reached::default())?;
     }
+}
+
+/// The status-change invariant is worth something only if it refuses what the aggregate must not
+/// emit: a change missing, naming the wrong status or time, placed after the step's clocks,
+/// doubled, or following a step that left the status alone.
+#[test]
+fn the_status_change_check_refuses_a_missing_wrong_late_doubled_or_stray_change() {
+    let story = reported();
+    let events = story
+        .decide(cmd(
+            &worker(),
+            initial(InitialOutcome::SupportNeeded, assessed()),
+        ))
+        .expect("accepted");
+    let change = status_changed(assessed(), CaseStatus::Reported, CaseStatus::Assessment);
+    assert_eq!(events[1], change);
+    assert!(check_status_changes(&story.case, &events).is_ok());
+
+    let mut missing = events.clone();
+    missing.remove(1);
+    let mut wrong_from = events.clone();
+    wrong_from[1] = status_changed(assessed(), CaseStatus::Emergency, CaseStatus::Assessment);
+    let mut wrong_to = events.clone();
+    wrong_to[1] = status_changed(assessed(), CaseStatus::Reported, CaseStatus::Planning);
+    let mut wrong_time = events.clone();
+    wrong_time[1] = status_changed(now(), CaseStatus::Reported, CaseStatus::Assessment);
+    let mut late = events.clone();
+    late.swap(1, 2);
+    let mut doubled = events.clone();
+    doubled.insert(1, change.clone());
+    let bad = [
+        ("missing", &story.case, missing),
+        ("wrong from", &story.case, wrong_from),
+        ("wrong to", &story.case, wrong_to),
+        ("wrong time", &story.case, wrong_time),
+        ("after the clocks", &story.case, late),
+        ("doubled", &story.case, doubled),
+    ];
+    for (what, before, events) in bad {
+        assert!(
+            check_status_changes(before, &events).is_err(),
+            "{what} passed: {events:#?}"
+        );
+    }
+
+    let planning = planning();
+    let mut stray = planning
+        .decide(cmd(&worker(), note("Called the school")))
+        .expect("accepted");
+    assert!(check_status_changes(&planning.case, &stray).is_ok());
+    stray.push(status_changed(
+        now(),
+        CaseStatus::Planning,
+        CaseStatus::Planning,
+    ));
+    assert!(check_status_changes(&planning.case, &stray).is_err());
 }
 
 /// The generator is worth something only if its sequences get deep into the procedure: over a

@@ -28,6 +28,11 @@ async fn the_worker_proposes_closing_a_duplicate_naming_the_case_kept() {
                 linked_case_id: Some(OTHER_CASE_ID),
                 comment: None,
             }),
+            status_changed(
+                proposed_at(),
+                CaseStatus::Assessment,
+                CaseStatus::ClosureProposed,
+            ),
             started(
                 "closure_decision/1",
                 proposed_at(),
@@ -154,6 +159,7 @@ async fn the_approver_closes_the_case_and_every_clock_still_running_stops() {
                 linked_case_id: None,
                 comment: None,
             }),
+            status_changed(closed_at(), CaseStatus::ClosureProposed, CaseStatus::Closed),
             met("closure_decision/1", closed_at(), false),
             cancelled(
                 &format!("plan_item_end/{ITEM_B}"),
@@ -182,6 +188,11 @@ async fn the_approver_rejects_a_closure_with_reasons_and_the_case_goes_on_where_
                 decided_at: closed_at(),
                 comment: long("Follow the child until the school year ends"),
             }),
+            status_changed(
+                closed_at(),
+                CaseStatus::ClosureProposed,
+                CaseStatus::InProgress,
+            ),
             met("closure_decision/1", closed_at(), false),
         ]);
     let story = closure_proposed().by(&approver(), reject_closure(closed_at()));
@@ -202,6 +213,11 @@ async fn a_report_found_unfounded_but_kept_open_gets_its_plan_clock() {
                 decided_at: rejected,
                 comment: long("Follow the child until the school year ends"),
             }),
+            status_changed(
+                rejected,
+                CaseStatus::ClosureProposed,
+                CaseStatus::Assessment,
+            ),
             met("closure_decision/1", rejected, false),
             started(
                 "plan_submission/1",

@@ -10,8 +10,8 @@ async fn the_detailed_assessment_moves_the_case_to_planning() {
     given(&assessment())
         .when_async(cmd(&worker(), detailed(detailed_at())))
         .await
-        .then_expect_events(vec![CaseEvent::DetailedAssessmentRecorded(
-            DetailedAssessmentRecorded {
+        .then_expect_events(vec![
+            CaseEvent::DetailedAssessmentRecorded(DetailedAssessmentRecorded {
                 assessed_at: detailed_at(),
                 physical_psychological: long("Bruises healing; anxious"),
                 family: long("Lives with parents and an uncle"),
@@ -22,8 +22,9 @@ async fn the_detailed_assessment_moves_the_case_to_planning() {
                 needs: vec![ServiceType::Health, ServiceType::Psychological],
                 child_view: Some(long("Wants to stay with her parents")),
                 parent_view: None,
-            },
-        )]);
+            }),
+            status_changed(detailed_at(), CaseStatus::Assessment, CaseStatus::Planning),
+        ]);
     let story = assessment().by(&worker(), detailed(detailed_at()));
     assert_eq!(story.case.status, CaseStatus::Planning);
 }

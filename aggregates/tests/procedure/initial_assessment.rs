@@ -30,6 +30,7 @@ async fn an_emergency_meets_the_assessment_clock_and_starts_the_12_hour_urgent_m
                 InitialOutcome::Emergency,
                 vec![EmergencyGround::SeriousHarmOrThreat],
             ),
+            status_changed(assessed(), CaseStatus::Reported, CaseStatus::Emergency),
             met("initial_assessment/1", assessed(), false),
             started(
                 "urgent_measures/1",
@@ -53,6 +54,7 @@ async fn support_needed_starts_the_5_working_day_plan_clock() {
         .await
         .then_expect_events(vec![
             recorded(InitialOutcome::SupportNeeded, vec![]),
+            status_changed(assessed(), CaseStatus::Reported, CaseStatus::Assessment),
             met("initial_assessment/1", assessed(), false),
             started(
                 "plan_submission/1",
@@ -75,6 +77,7 @@ async fn no_concern_proposes_closing_the_report_as_unfounded() {
         .await
         .then_expect_events(vec![
             recorded(InitialOutcome::NoConcern, vec![]),
+            status_changed(assessed(), CaseStatus::Reported, CaseStatus::Assessment),
             met("initial_assessment/1", assessed(), false),
             CaseEvent::ClosureProposed(ClosureProposed {
                 proposed_at: assessed(),
@@ -83,6 +86,11 @@ async fn no_concern_proposes_closing_the_report_as_unfounded() {
                 linked_case_id: None,
                 comment: None,
             }),
+            status_changed(
+                assessed(),
+                CaseStatus::Assessment,
+                CaseStatus::ClosureProposed,
+            ),
             started(
                 "closure_decision/1",
                 assessed(),

@@ -19,4 +19,5 @@ mod notes_and_corrections;
 mod plan;
 mod review;
 mod separation;
+mod status_changes;
 mod urgent_measures;

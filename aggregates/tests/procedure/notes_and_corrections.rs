@@ -248,10 +248,11 @@ async fn corrected_code_lists_are_stored_once_each_in_code_order() {
 
 #[test]
 fn a_correction_reaches_the_step_it_names() {
-    // Sequence 6 is the urgent measures of the story.
+    // Sequence 7 is the urgent measures of the story (after the report, its clock, the initial
+    // assessment, its status change and its two clocks).
     let story = assessment();
-    assert_eq!(story.case.event_kinds[5], "UrgentMeasuresApplied");
-    let corrected = story.by(&worker(), correct(6, "notes", json!(null)));
+    assert_eq!(story.case.event_kinds[6], "UrgentMeasuresApplied");
+    let corrected = story.by(&worker(), correct(7, "notes", json!(null)));
     assert_eq!(corrected.case.urgent_measures[0].fact.notes, None);
 }
 

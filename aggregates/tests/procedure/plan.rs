@@ -49,6 +49,11 @@ async fn the_first_plan_meets_the_plan_clock_and_starts_the_2_working_day_approv
                 version: 1,
                 items: items_of(story_items()),
             }),
+            status_changed(
+                submitted(),
+                CaseStatus::Planning,
+                CaseStatus::AwaitingApproval,
+            ),
             met("plan_submission/1", submitted(), false),
             started(
                 "plan_approval/1",
@@ -171,6 +176,11 @@ async fn the_approver_approves_and_each_item_and_the_review_get_their_clock() {
                 version: 1,
                 comment: None,
             }),
+            status_changed(
+                approved(),
+                CaseStatus::AwaitingApproval,
+                CaseStatus::InProgress,
+            ),
             met("plan_approval/1", approved(), false),
             started(
                 &format!("plan_item_end/{ITEM_A}"),
@@ -214,6 +224,11 @@ async fn the_approver_returns_a_plan_with_reasons_and_the_worker_has_5_working_d
                 version: 1,
                 comment: long("Add a measure for the parents"),
             }),
+            status_changed(
+                returned_at(),
+                CaseStatus::AwaitingApproval,
+                CaseStatus::Planning,
+            ),
             met("plan_approval/1", returned_at(), false),
             started(
                 "plan_resubmission/1",
@@ -239,6 +254,11 @@ async fn a_returned_plan_is_resubmitted_as_the_next_version() {
                 version: 2,
                 items: items_of(story_items()),
             }),
+            status_changed(
+                resubmission,
+                CaseStatus::Planning,
+                CaseStatus::AwaitingApproval,
+            ),
             met("plan_resubmission/1", resubmission, false),
             started(
                 "plan_approval/2",
@@ -278,11 +298,18 @@ async fn an_approval_is_bound_to_the_plan_version_it_decides_on() {
         .expect("version 2 awaits");
     assert_eq!(
         steps(&events),
-        [CaseEvent::PlanApproved(PlanApproved {
-            decided_at: at("2026-03-11T10:00:00+07:00"),
-            version: 2,
-            comment: None
-        })]
+        [
+            CaseEvent::PlanApproved(PlanApproved {
+                decided_at: at("2026-03-11T10:00:00+07:00"),
+                version: 2,
+                comment: None
+            }),
+            status_changed(
+                at("2026-03-11T10:00:00+07:00"),
+                CaseStatus::AwaitingApproval,
+                CaseStatus::InProgress,
+            ),
+        ]
     );
 }
 

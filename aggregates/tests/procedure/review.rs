@@ -36,6 +36,11 @@ async fn a_review_finding_the_child_safe_proposes_closure() {
                 linked_case_id: None,
                 comment: None,
             }),
+            status_changed(
+                reviewed(),
+                CaseStatus::InProgress,
+                CaseStatus::ClosureProposed,
+            ),
             started(
                 "closure_decision/1",
                 reviewed(),
@@ -54,6 +59,7 @@ async fn a_review_continuing_the_intervention_starts_a_new_plan_cycle() {
         .await
         .then_expect_events(vec![
             review_recorded(ReviewOutcome::Continue),
+            status_changed(reviewed(), CaseStatus::InProgress, CaseStatus::Planning),
             met("review/1", reviewed(), false),
             started(
                 "plan_submission/2",

@@ -24,6 +24,7 @@ async fn the_approver_separates_the_child_as_the_first_urgent_response() {
                 placement: long("With the maternal aunt in the same village"),
                 notes: None,
             }),
+            status_changed(separated(), CaseStatus::Emergency, CaseStatus::Assessment),
             met("urgent_measures/1", separated(), false),
             started(
                 "separation_end/1",

@@ -20,6 +20,7 @@ async fn urgent_measures_meet_the_12_hour_clock_and_start_the_plan_clock() {
                     "Police stopped the act; first aid at the health station",
                 )),
             }),
+            status_changed(measured(), CaseStatus::Emergency, CaseStatus::Assessment),
             met("urgent_measures/1", measured(), false),
             started(
                 "plan_submission/1",

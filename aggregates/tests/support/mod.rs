@@ -763,7 +763,29 @@ pub fn cancelled(
     })
 }
 
-/// The step events of a decision, without the deadline clocks.
+/// The status change recorded right after the step that moved the case from `from` to `to`, at
+/// that step's business time.
+pub fn status_changed(changed_at: DateTime<Utc>, from: CaseStatus, to: CaseStatus) -> CaseEvent {
+    CaseEvent::CaseStatusChanged(CaseStatusChanged {
+        changed_at,
+        from,
+        to,
+    })
+}
+
+/// The status changes of a decision, as `(from, to)`.
+pub fn status_changes(events: &[CaseEvent]) -> Vec<(CaseStatus, CaseStatus)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            CaseEvent::CaseStatusChanged(c) => Some((c.from, c.to)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The step events of a decision with the status changes they record, without the deadline
+/// clocks.
 pub fn steps(events: &[CaseEvent]) -> Vec<CaseEvent> {
     events
         .iter()
