@@ -8,7 +8,11 @@ use tracing_subscriber::{fmt, EnvFilter};
 pub fn init(settings: &Settings) -> Result<(), String> {
     let filter = EnvFilter::try_new(&settings.log)
         .map_err(|e| format!("CASEBOOK_LOG `{}` is not a valid filter: {e}", settings.log))?;
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(colours);
     let result = match settings.log_format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder

@@ -108,14 +108,38 @@ impl FieldError {
     }
 }
 
+/// What a problem document says.
 #[derive(Debug)]
-pub struct ApiError {
+pub struct Problem {
     pub status: StatusCode,
     pub code: String,
     pub title: Bilingual,
     pub detail: Option<Bilingual>,
     pub errors: Vec<FieldError>,
     pub retry_after: Option<u64>,
+}
+
+/// The one API error type (boxed: it travels through every `Result` of the handlers).
+#[derive(Debug)]
+pub struct ApiError(Box<Problem>);
+
+impl std::ops::Deref for ApiError {
+    type Target = Problem;
+    fn deref(&self) -> &Problem {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut Problem {
+        &mut self.0
+    }
+}
+
+impl From<Problem> for ApiError {
+    fn from(p: Problem) -> Self {
+        Self(Box::new(p))
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -126,7 +150,7 @@ impl fmt::Display for ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, vi: &str, en: &str) -> Self {
-        Self {
+        Problem {
             status,
             code: code.to_owned(),
             title: Bilingual::new(vi, en),
@@ -134,6 +158,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after: None,
         }
+        .into()
     }
 
     pub fn with_detail(mut self, detail: Bilingual) -> Self {
@@ -269,19 +294,20 @@ impl From<CaseError> for ApiError {
             .field()
             .map(|field| vec![FieldError::new(field, e.code(), message.clone())])
             .unwrap_or_default();
-        let mut api = Self {
+        let mut api: Self = Problem {
             status,
             code: e.code().to_owned(),
             title: message.clone(),
             detail: None,
             errors,
             retry_after: None,
-        };
+        }
+        .into();
         if e.kind() == ErrorKind::NotFound {
             // Same answer for "no such case" and "not yours to see".
             api = Self::case_not_found();
         } else if e.kind() == ErrorKind::Forbidden && e.code() == "forbidden" {
-            api.title = Self::forbidden().title;
+            api.title = Self::forbidden().title.clone();
         }
         api
     }

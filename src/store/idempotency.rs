@@ -55,7 +55,9 @@ pub async fn reserve(
         Err(e) if is_unique_violation(&e) => {}
         Err(e) => return Err(e),
     }
-    let row: Option<(String, Option<i32>, Option<String>, Option<Vec<u8>>)> = with_db!(db, pool => {
+    // (request hash, status, headers, body) of the first request with this key.
+    type Stored = (String, Option<i32>, Option<String>, Option<Vec<u8>>);
+    let row: Option<Stored> = with_db!(db, pool => {
         match sqlx::query(SELECT).bind(user_id).bind(key).fetch_optional(pool).await? {
             Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)),
             None => None,

@@ -80,7 +80,13 @@ async fn prepared_store(store: Store) -> (String, Option<tempfile::TempDir>) {
         }
         Store::Postgres => (crate::pg::fresh_database().await, None),
     };
-    let settings = casebook::config::Settings::for_database(&url);
+    prepare_users(&url).await;
+    (url, dir)
+}
+
+/// Migrates the store and creates the users of the fault tests.
+async fn prepare_users(url: &str) {
+    let settings = casebook::config::Settings::for_database(url);
     let db = casebook::startup::open_store(&settings)
         .await
         .expect("store");
@@ -106,7 +112,6 @@ async fn prepared_store(store: Store) -> (String, Option<tempfile::TempDir>) {
         .unwrap();
     }
     db.close().await;
-    (url, dir)
 }
 
 async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
@@ -130,55 +135,31 @@ struct Ledger {
     acknowledged_cases: BTreeSet<String>,
 }
 
-async fn kill_9_under_load_loses_no_acknowledged_event(store: Store) {
-    let (url, _dir) = prepared_store(store).await;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let ledger = Arc::new(Mutex::new(Ledger::default()));
-    let mut tokens: Option<(String, String)> = None;
-    let mut seed_cases: Vec<String> = Vec::new();
-    let rounds = 3;
-    for round in 0..rounds {
-        let server = Server::start(&url).await;
-        let (hotline, worker) = match &tokens {
-            Some(t) => t.clone(),
-            None => {
-                let t = (
-                    login(&client, &server.base, "tongdai111").await,
-                    login(&client, &server.base, "mai.worker").await,
-                );
-                tokens = Some(t.clone());
-                t
-            }
-        };
-        if seed_cases.is_empty() {
-            for _ in 0..3 {
-                let opened: Value = client
-                    .post(format!("{}/reports", server.base))
-                    .bearer_auth(&hotline)
-                    .json(&report_body(&hours_ago(2), COMMUNE, &["Lò Thị Mai"]))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                seed_cases.push(opened["cases"][0]["id"].as_str().unwrap().to_owned());
-            }
-        }
-        // A burst from four clients: notes on the seed cases, and new reports.
+/// Clients sending notes on the seed cases (and, for one of them, new reports) until stopped.
+struct Burst {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    clients: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Burst {
+    fn start(
+        client: &reqwest::Client,
+        base: &str,
+        tokens: &(String, String),
+        cases: &[String],
+        ledger: &Arc<Mutex<Ledger>>,
+        tag: &str,
+    ) -> Burst {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut clients = Vec::new();
         for c in 0..4 {
             let (client, base, ledger, stop) = (
                 client.clone(),
-                server.base.clone(),
+                base.to_owned(),
                 ledger.clone(),
                 stop.clone(),
             );
-            let (hotline, worker, cases) = (hotline.clone(), worker.clone(), seed_cases.clone());
+            let ((hotline, worker), cases, tag) = (tokens.clone(), cases.to_vec(), tag.to_owned());
             clients.push(tokio::spawn(async move {
                 let mut i = 0;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -198,10 +179,12 @@ async fn kill_9_under_load_loses_no_acknowledged_event(store: Store) {
                                     ledger.lock().unwrap().acknowledged_cases.insert(id);
                                 }
                             }
+                        } else {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
                         }
                         continue;
                     }
-                    let text = format!("r{round}-c{c}-n{i}");
+                    let text = format!("{tag}-c{c}-n{i}");
                     let case = &cases[i % cases.len()];
                     ledger.lock().unwrap().sent_notes.insert(text.clone());
                     let response = client
@@ -211,37 +194,65 @@ async fn kill_9_under_load_loses_no_acknowledged_event(store: Store) {
                         .send()
                         .await;
                     match response {
+                        // Acknowledged only once the whole answer arrived.
                         Ok(r) if r.status() == StatusCode::OK => {
-                            // Acknowledged only once the whole answer arrived.
                             if r.bytes().await.is_ok() {
                                 ledger.lock().unwrap().acknowledged_notes.insert(text);
                             }
                         }
-                        Ok(_) => {}
+                        Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
                         Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
                     }
                 }
             }));
         }
-        tokio::time::sleep(Duration::from_millis(300 + 250 * round)).await;
-        server.kill_9();
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        for c in clients {
+        Burst { stop, clients }
+    }
+
+    async fn stop(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for c in self.clients {
             c.await.unwrap();
         }
     }
+}
 
-    // Restart; check the log and the views against the ledger.
-    let server = Server::start(&url).await;
-    let (hotline, worker) = tokens.unwrap();
-    let db = casebook::store::connect(&url, 2).await.unwrap();
-    let notes: Vec<(String, String)> = with_db!(&db, pool => sqlx::query_as(
+async fn seed(client: &reqwest::Client, base: &str, hotline: &str) -> Vec<String> {
+    let mut cases = Vec::new();
+    for _ in 0..3 {
+        let opened: Value = client
+            .post(format!("{base}/reports"))
+            .bearer_auth(hotline)
+            .json(&report_body(&hours_ago(2), COMMUNE, &["Lò Thị Mai"]))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        cases.push(opened["cases"][0]["id"].as_str().unwrap().to_owned());
+    }
+    cases
+}
+
+/// Checks the log and the views of the store against the ledger: nothing acknowledged lost,
+/// nothing invented, nothing twice, and every case's view at its stream's version.
+async fn check_against_ledger(
+    url: &str,
+    client: &reqwest::Client,
+    base: &str,
+    worker: &str,
+    ledger: &Ledger,
+) {
+    let db = casebook::store::connect(url, 2).await.unwrap();
+    let notes: Vec<String> = with_db!(&db, pool => sqlx::query_as(
         "SELECT aggregate_id, payload FROM events WHERE event_type = 'NoteAdded'")
         .fetch_all(pool).await.unwrap().into_iter()
-        .map(|(id, payload): (String, sqlx::types::Json<Value>)| (id, payload.0["NoteAdded"]["text"].as_str().unwrap_or_default().to_owned()))
+        .map(|(_, payload): (String, sqlx::types::Json<Value>)| {
+            payload.0["NoteAdded"]["text"].as_str().unwrap_or_default().to_owned()
+        })
         .collect());
-    let logged: BTreeSet<String> = notes.iter().map(|(_, t)| t.clone()).collect();
-    let ledger = ledger.lock().unwrap();
+    let logged: BTreeSet<String> = notes.iter().cloned().collect();
     assert!(
         ledger.acknowledged_notes.len() > 10,
         "the burst did some work: {}",
@@ -253,10 +264,9 @@ async fn kill_9_under_load_loses_no_acknowledged_event(store: Store) {
     assert!(invented.is_empty(), "notes nobody sent: {invented:?}");
     assert_eq!(notes.len(), logged.len(), "a note was recorded twice");
 
-    // The views caught up: every case's summary version equals its stream length.
     let list: Value = client
-        .get(format!("{}/cases?limit=500", server.base))
-        .bearer_auth(&worker)
+        .get(format!("{base}/cases?limit=500"))
+        .bearer_auth(worker)
         .send()
         .await
         .unwrap()
@@ -266,7 +276,9 @@ async fn kill_9_under_load_loses_no_acknowledged_event(store: Store) {
     let versions: HashMap<String, i64> = with_db!(&db, pool => sqlx::query_as(
         "SELECT aggregate_id, max(sequence) FROM events GROUP BY aggregate_id")
         .fetch_all(pool).await.unwrap().into_iter().collect());
-    let items = list["items"].as_array().expect("a list");
+    let items = list["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"));
     assert_eq!(items.len(), versions.len(), "every case is in the view");
     for item in items {
         let id = item["id"].as_str().unwrap();
@@ -282,11 +294,93 @@ async fn kill_9_under_load_loses_no_acknowledged_event(store: Store) {
             "acknowledged report {case} lost"
         );
     }
-    let _ = hotline;
     db.close().await;
+}
+
+fn snapshot(ledger: &Arc<Mutex<Ledger>>) -> Ledger {
+    let l = ledger.lock().unwrap();
+    Ledger {
+        sent_notes: l.sent_notes.clone(),
+        acknowledged_notes: l.acknowledged_notes.clone(),
+        acknowledged_cases: l.acknowledged_cases.clone(),
+    }
+}
+
+async fn kill_9_under_load_loses_no_acknowledged_event(store: Store) {
+    let (url, _dir) = prepared_store(store).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let mut tokens: Option<(String, String)> = None;
+    let mut cases: Vec<String> = Vec::new();
+    for round in 0..3u64 {
+        let server = Server::start(&url).await;
+        let t = match &tokens {
+            Some(t) => t.clone(),
+            None => (
+                login(&client, &server.base, "tongdai111").await,
+                login(&client, &server.base, "mai.worker").await,
+            ),
+        };
+        tokens = Some(t.clone());
+        if cases.is_empty() {
+            cases = seed(&client, &server.base, &t.0).await;
+        }
+        let burst = Burst::start(
+            &client,
+            &server.base,
+            &t,
+            &cases,
+            &ledger,
+            &format!("r{round}"),
+        );
+        tokio::time::sleep(Duration::from_millis(300 + 250 * round)).await;
+        server.kill_9();
+        burst.stop().await;
+    }
+    let server = Server::start(&url).await;
+    let (_, worker) = tokens.unwrap();
+    check_against_ledger(&url, &client, &server.base, &worker, &snapshot(&ledger)).await;
     server.kill_9();
 }
 both_stores!(kill_9_under_load_loses_no_acknowledged_event);
+
+/// Postgres stops at once (immediate shutdown, as a crash) under load and comes back: the
+/// server rides it out, no acknowledged command is lost, the views catch up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_crash_under_load_loses_no_acknowledged_event() {
+    let mut pg = crate::pg::PgServer::start(&["fsync=on"]);
+    let admin = sqlx::PgPool::connect(&pg.url("postgres")).await.unwrap();
+    sqlx::query("CREATE DATABASE casebook")
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let url = pg.url("casebook");
+    prepare_users(&url).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let server = Server::start(&url).await;
+    let tokens = (
+        login(&client, &server.base, "tongdai111").await,
+        login(&client, &server.base, "mai.worker").await,
+    );
+    let cases = seed(&client, &server.base, &tokens.0).await;
+    let burst = Burst::start(&client, &server.base, &tokens, &cases, &ledger, "pg");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    pg.kill_immediate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    pg.restart();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    burst.stop().await;
+    check_against_ledger(&url, &client, &server.base, &tokens.1, &snapshot(&ledger)).await;
+    server.kill_9();
+}
 
 /// A Postgres transaction that took a lower `global_seq` but commits after a higher one is
 /// still projected (the "gap" bug of naive event-store cursors).

@@ -1,7 +1,7 @@
 //! `spawn_app`: the real server, built by `Application::build` as `main` builds it, on port 0,
 //! against a real store (SQLite in a temporary directory, or a fresh Postgres database).
 
-use aggregates::codes::{Code, Role};
+use aggregates::codes::Role;
 use aggregates::policy::Grant;
 use aggregates::units::UnitCode;
 use casebook::config::Settings;
@@ -29,7 +29,6 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub database_url: String,
-    pub store: Store,
     handle: actix_web::dev::ServerHandle,
     _dir: Option<tempfile::TempDir>,
 }
@@ -97,7 +96,7 @@ impl TestApp {
     }
 
     async fn build(
-        kind: Store,
+        _kind: Store,
         url: String,
         dir: Option<tempfile::TempDir>,
         adjust: impl FnOnce(&mut Settings),
@@ -120,7 +119,6 @@ impl TestApp {
             client: reqwest::Client::builder().build().unwrap(),
             db,
             database_url: url,
-            store: kind,
             handle,
             _dir: dir,
         }
@@ -294,22 +292,11 @@ pub fn hours_ago(hours: i64) -> String {
         .to_rfc3339()
 }
 
-pub fn minutes_ago(minutes: i64) -> String {
-    (chrono::Utc::now() - chrono::Duration::minutes(minutes))
-        .with_timezone(&aggregates::deadlines::calendar::vietnam_offset())
-        .to_rfc3339()
-}
-
-pub fn role_code(role: Role) -> &'static str {
-    role.code()
-}
-
 /// Runs a scenario against both stores, as two tests.
 #[macro_export]
 macro_rules! both_stores {
     ($name:ident) => {
         mod $name {
-            use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 super::$name($crate::helpers::Store::Sqlite).await;

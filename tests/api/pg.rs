@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 pub struct PgServer {
     pub port: u16,
     pub dir: PathBuf,
-    pub pid: u32,
+    /// The process started by `runuser` (or `postgres` itself when not root).
+    pid: u32,
+    settings: Vec<String>,
 }
 
 fn bin_dir() -> PathBuf {
@@ -94,20 +96,57 @@ impl PgServer {
             String::from_utf8_lossy(&out.stderr)
         );
         let port = free_port();
-        let log = std::fs::File::create(dir.join("server.log")).expect("log file");
+        let mut server = PgServer {
+            port,
+            dir,
+            pid: 0,
+            settings: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        server.spawn();
+        // Stop the server and remove its files when this test process exits, however it exits.
+        let watchdog = format!(
+            "while kill -0 {me} 2>/dev/null; do sleep 1; done; \
+             pid=$(head -1 '{data}/postmaster.pid' 2>/dev/null); [ -n \"$pid\" ] && kill -INT $pid; \
+             for i in 1 2 3 4 5 6 7 8 9 10; do [ -f '{data}/postmaster.pid' ] || break; sleep 1; done; \
+             rm -rf '{dir}'",
+            me = std::process::id(),
+            data = server.dir.join("data").display(),
+            dir = server.dir.display()
+        );
+        let mut watchdog = Command::new("sh")
+            .arg("-c")
+            .arg(watchdog)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("watchdog");
+        std::thread::spawn(move || watchdog.wait());
+        server.wait_ready();
+        server
+    }
+
+    /// Starts (or restarts) the server process on the existing data directory.
+    fn spawn(&mut self) {
+        let bin = bin_dir();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("server.log"))
+            .expect("log file");
         if is_root() {
             let _ = Command::new("chown")
                 .args(["postgres:postgres"])
-                .arg(dir.join("server.log"))
+                .arg(self.dir.join("server.log"))
                 .status();
         }
         let mut cmd = as_postgres(&bin.join("postgres"));
         cmd.arg("-D")
-            .arg(&data)
+            .arg(self.dir.join("data"))
             .arg("-p")
-            .arg(port.to_string())
+            .arg(self.port.to_string())
             .arg("-k")
-            .arg(&dir)
+            .arg(&self.dir)
             .args([
                 "-c",
                 "listen_addresses=127.0.0.1",
@@ -116,36 +155,23 @@ impl PgServer {
                 "-c",
                 "shared_buffers=64MB",
             ]);
-        for setting in extra {
+        for setting in &self.settings {
             cmd.args(["-c", setting]);
         }
         // The server's output goes to a file: a pipe nobody reads would fill and block it.
-        let child = cmd
+        let mut child = cmd
             .stdout(Stdio::from(log.try_clone().expect("log")))
             .stderr(Stdio::from(log))
             .spawn()
             .expect("postgres starts");
-        let pid = child.id();
-        // Stop the server and remove its files when this test process exits, however it exits.
-        let watchdog = format!(
-            "while kill -0 {me} 2>/dev/null; do sleep 1; done; kill -INT {pid} 2>/dev/null; \
-             for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 {pid} 2>/dev/null || break; sleep 1; done; \
-             kill -KILL {pid} 2>/dev/null; rm -rf '{dir}'",
-            me = std::process::id(),
-            dir = dir.display()
-        );
-        Command::new("sh")
-            .arg("-c")
-            .arg(watchdog)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("watchdog");
-        std::mem::forget(child);
-        let server = PgServer { port, dir, pid };
-        server.wait_ready();
-        server
+        self.pid = child.id();
+        std::thread::spawn(move || child.wait());
+    }
+
+    /// Starts the server again after a crash; it recovers from its WAL.
+    pub fn restart(&mut self) {
+        self.spawn();
+        self.wait_ready();
     }
 
     fn wait_ready(&self) {
