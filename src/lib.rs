@@ -11,4 +11,5 @@ pub mod metrics;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod testing;
 pub mod units;

@@ -59,15 +59,16 @@ impl View {
         }
     }
 
+    /// Applies a batch of events, in log order, to the tables named by `n`.
     async fn apply<C: Conn>(
         self,
         c: &mut C,
         n: &Names,
-        e: &LoggedEvent,
+        events: &[LoggedEvent],
     ) -> Result<(), sqlx::Error> {
         match self {
-            View::Cases => cases::apply(c, n, e).await,
-            View::Deadlines => deadlines::apply(c, n, e).await,
+            View::Cases => cases::apply_batch(c, n, events).await,
+            View::Deadlines => deadlines::apply_batch(c, n, events).await,
         }
     }
 }
@@ -246,9 +247,7 @@ impl Projections {
                 let Some(last) = events.last().map(|e| e.position) else {
                     return Ok(0);
                 };
-                for e in &events {
-                    view.apply(&mut *tx, &names, e).await?;
-                }
+                view.apply(&mut *tx, &names, &events).await?;
                 advance(&mut *tx, view.name(), last).await?;
                 tx.commit().await?;
                 self.record(view, |s| {
@@ -277,9 +276,7 @@ impl Projections {
                 let Some(last) = events.last().map(|e| e.position) else {
                     return Ok(0);
                 };
-                for e in &events {
-                    view.apply(&mut *tx, &names, e).await?;
-                }
+                view.apply(&mut *tx, &names, &events).await?;
                 advance(&mut *tx, view.name(), last).await?;
                 tx.commit().await?;
                 self.record(view, |s| {
@@ -451,9 +448,7 @@ impl Projections {
             loop {
                 let events = next_batch(&mut *tx, position, self.batch).await?;
                 let Some(last) = events.last().map(|e| e.position) else { break };
-                for e in &events {
-                    view.apply(&mut *tx, &next, e).await?;
-                }
+                view.apply(&mut *tx, &next, &events).await?;
                 done += events.len() as u64;
                 position = last;
             }
@@ -495,9 +490,7 @@ impl Projections {
             let mut tx = pool.begin().await?;
             let events = next_batch(&mut *tx, after, self.batch * 4).await?;
             let last = events.last().map_or(after, |e| e.position);
-            for e in &events {
-                view.apply(&mut *tx, names, e).await?;
-            }
+            view.apply(&mut *tx, names, &events).await?;
             tx.commit().await?;
             Ok((events.len(), last))
         })

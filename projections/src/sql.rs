@@ -131,3 +131,65 @@ impl Conn for sqlx::SqliteConnection {
         q.fetch_optional(&mut *self).await
     }
 }
+
+/// Rows for one table, written as multi-row `INSERT`s.
+#[derive(Debug)]
+pub struct Rows {
+    /// `INSERT INTO t (a, b, c) VALUES`
+    head: String,
+    /// Appended after the values, e.g. `ON CONFLICT DO NOTHING`.
+    tail: String,
+    width: usize,
+    rows: Vec<Vec<Arg>>,
+}
+
+impl Rows {
+    pub fn new(table: &str, columns: &[&str], tail: &str) -> Self {
+        Self {
+            head: format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
+            tail: tail.to_owned(),
+            width: columns.len(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, row: Vec<Arg>) {
+        debug_assert_eq!(row.len(), self.width);
+        self.rows.push(row);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Writes the buffered rows, as few statements as the drivers' parameter limits allow.
+    pub async fn flush<C: Conn>(&mut self, c: &mut C) -> Result<(), sqlx::Error> {
+        // SQLite allows 32766 parameters per statement, Postgres 65535.
+        let per_statement = (30_000 / self.width.max(1)).max(1);
+        let rows = std::mem::take(&mut self.rows);
+        for chunk in rows.chunks(per_statement) {
+            let mut sql = self.head.clone();
+            let mut args = Vec::with_capacity(chunk.len() * self.width);
+            for (i, row) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                for j in 0..self.width {
+                    if j > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("${}", args.len() + j + 1));
+                }
+                sql.push(')');
+                args.extend(row.iter().cloned());
+            }
+            if !self.tail.is_empty() {
+                sql.push(' ');
+                sql.push_str(&self.tail);
+            }
+            c.exec(&sql, args).await?;
+        }
+        Ok(())
+    }
+}

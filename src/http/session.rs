@@ -61,14 +61,9 @@ impl FromRequest for Caller {
             let state = state.ok_or_else(|| ApiError::internal(&"no application state"))?;
             let token = token.ok_or_else(ApiError::unauthenticated)?;
             let token_hash = auth::token_hash(&token);
-            let user_id = sessions::user_of(&state.db, &token_hash, Utc::now())
+            let user = sessions::caller(&state.db, &token_hash, Utc::now())
                 .await
                 .map_err(ApiError::from)?
-                .ok_or_else(ApiError::unauthenticated)?;
-            let user = users::get(&state.db, user_id)
-                .await
-                .map_err(ApiError::from)?
-                .filter(|u| !u.disabled)
                 .ok_or_else(ApiError::unauthenticated)?;
             Ok(Caller {
                 user,

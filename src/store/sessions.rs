@@ -23,20 +23,43 @@ pub async fn create(
         .map(|_| ()))
 }
 
-/// The user of a live session: unexpired, and the user not disabled.
-pub async fn user_of(
+/// The user of a live session, with its grants, in one round trip: unexpired, and the user not
+/// disabled. This runs on every authenticated request.
+pub async fn caller(
     db: &Db,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<Uuid>, sqlx::Error> {
-    const SQL: &str = "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id \
+) -> Result<Option<super::users::User>, sqlx::Error> {
+    use aggregates::codes::{Code, Role};
+    use aggregates::policy::Grant;
+    use aggregates::units::UnitCode;
+    use sqlx::Row;
+    const SQL: &str = "SELECT u.id, u.username, u.display_name, u.created_at, u.updated_at, g.role, g.unit_code \
+        FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN user_grants g ON g.user_id = u.id \
         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = $3";
-    with_db!(db, pool => sqlx::query_scalar(SQL)
-        .bind(token_hash)
-        .bind(now)
-        .bind(false)
-        .fetch_optional(pool)
-        .await)
+    with_db!(db, pool => {
+        let rows = sqlx::query(SQL).bind(token_hash).bind(now).bind(false).fetch_all(pool).await?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let mut user = super::users::User {
+            id: first.try_get("id")?,
+            username: first.try_get("username")?,
+            display_name: first.try_get("display_name")?,
+            disabled: false,
+            grants: Vec::new(),
+            created_at: first.try_get("created_at")?,
+            updated_at: first.try_get("updated_at")?,
+        };
+        for row in &rows {
+            let role: Option<String> = row.try_get("role")?;
+            let unit: Option<String> = row.try_get("unit_code")?;
+            if let (Some(role), Some(unit)) = (role, unit) {
+                if let (Ok(role), Ok(unit)) = (Role::parse(&role), UnitCode::parse(&unit)) {
+                    user.grants.push(Grant { role, unit });
+                }
+            }
+        }
+        Ok(Some(user))
+    })
 }
 
 pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {

@@ -4,10 +4,12 @@
 use super::{normalize, unit_path_key, Dialect, Names};
 use crate::args;
 use crate::log::LoggedEvent;
-use crate::sql::Conn;
+use crate::sql::{Arg, Conn, Rows};
 use aggregates::case::CaseEvent;
 use aggregates::codes::{Code, UrgentMeasure};
 use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+use uuid::Uuid;
 
 pub const NAME: &str = "cases";
 /// Bump when the tables or what is written into them change: the projection is then rebuilt.
@@ -108,263 +110,368 @@ pub fn ddl(d: Dialect, n: &Names) -> Vec<String> {
     ]
 }
 
-/// Applies one event to the tables named by `n`.
-pub async fn apply<C: Conn>(c: &mut C, n: &Names, e: &LoggedEvent) -> Result<(), sqlx::Error> {
+/// The columns of a summary row a batch may change, for cases already in the table.
+#[derive(Default)]
+struct Patch {
+    status: Option<String>,
+    version: Option<i64>,
+    updated_at: Option<DateTime<Utc>>,
+    assigned_to: Option<Option<Uuid>>,
+    acting: Option<(String, String, String)>,
+    closed: Option<(DateTime<Utc>, String)>,
+    child_name: Option<Option<String>>,
+    sex: Option<String>,
+    target_group: Option<String>,
+    abuse_environment: Option<Option<String>>,
+    /// A corrected date of birth or age, to turn into an age group with the stored intake time.
+    age: Option<(Option<NaiveDate>, Option<u8>)>,
+}
+
+/// A summary row inserted by this batch, changed in memory by the batch's later events.
+struct NewRow {
+    case_id: Uuid,
+    case_number: String,
+    report_id: Uuid,
+    child_id: Uuid,
+    previous_case_id: Option<Uuid>,
+    received_at: DateTime<Utc>,
+    received_by: Uuid,
+    incident_unit: String,
+    intake_point: String,
+    channel: String,
+    patch: Patch,
+    /// Age at intake, corrected by the batch if need be.
+    age: Option<i32>,
+}
+
+const SUMMARY_COLUMNS: &[&str] = &[
+    "case_id",
+    "case_number",
+    "report_id",
+    "child_id",
+    "previous_case_id",
+    "status",
+    "version",
+    "acting_path",
+    "acting_unit",
+    "province",
+    "incident_unit",
+    "assigned_to",
+    "received_at",
+    "received_by",
+    "intake_point",
+    "channel",
+    "target_group",
+    "sex",
+    "age_group",
+    "abuse_environment",
+    "child_name",
+    "search_key",
+    "closed_at",
+    "closure_reason",
+    "updated_at",
+];
+
+/// What one batch does to the tables: new rows, one patch per existing case, and the side
+/// tables' statements in event order.
+struct Changes {
+    new_rows: Vec<NewRow>,
+    new_index: HashMap<Uuid, usize>,
+    patches: HashMap<Uuid, Patch>,
+    abuse_types: Rows,
+    plan_items: Rows,
+    measures: Rows,
+}
+
+impl Changes {
+    fn patch(&mut self, id: Uuid) -> &mut Patch {
+        match self.new_index.get(&id) {
+            Some(&i) => &mut self.new_rows[i].patch,
+            None => self.patches.entry(id).or_default(),
+        }
+    }
+}
+
+/// Applies a batch of events (in log order) to the tables named by `n`: one multi-row insert for
+/// new cases, one update per case already known, the side tables in order.
+pub async fn apply_batch<C: Conn>(
+    c: &mut C,
+    n: &Names,
+    events: &[LoggedEvent],
+) -> Result<(), sqlx::Error> {
     let summaries = n.table("case_summaries");
-    let id = e.case_id;
-    let seq = i64::try_from(e.event.sequence).unwrap_or(i64::MAX);
-    let recorded = e.event.metadata.recorded_at;
-    match &e.event.event {
-        CaseEvent::CaseReported(r) => {
-            let child_name = r.child.full_name.as_ref().map(|n| n.to_string());
-            let age = age_from(r.child.date_of_birth, r.child.estimated_age, r.received_at);
-            c.exec(
-                &format!(
-                    "INSERT INTO {summaries} (case_id, case_number, report_id, child_id, previous_case_id, status, version,
-                        acting_path, acting_unit, province, incident_unit, assigned_to, received_at, received_by,
-                        intake_point, channel, target_group, sex, age_group, abuse_environment, child_name, search_key,
-                        closed_at, closure_reason, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, 'reported', $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14, $15, $16, $17,
-                        $18, $19, $20, NULL, NULL, $21)"
-                ),
-                args![
-                    id,
-                    r.case_number.clone(),
-                    r.report_id,
-                    r.child_id,
-                    r.previous_case_id,
-                    seq,
-                    unit_path_key(&r.incident_unit),
-                    r.incident_unit.unit().to_string(),
-                    r.incident_unit.province().map(ToString::to_string).unwrap_or_default(),
-                    r.incident_unit.unit().to_string(),
-                    r.received_at,
-                    r.received_by,
-                    r.intake_point.code(),
-                    r.channel.code(),
-                    r.target_group.code(),
-                    r.child.sex.code(),
-                    age_group(age),
-                    r.abuse_environment.map(|x| x.code().to_owned()),
-                    child_name.clone(),
-                    normalize(child_name.as_deref().unwrap_or_default()),
-                    recorded,
-                ],
-            )
-            .await?;
-            set_abuse_types(c, n, e, r.abuse_types.iter().map(|a| a.code())).await?;
-            return Ok(());
-        }
-        CaseEvent::WorkerAssigned(a) => {
-            c.exec(
-                &format!("UPDATE {summaries} SET assigned_to = $1 WHERE case_id = $2"),
-                args![a.worker_id, id],
-            )
-            .await?;
-        }
-        CaseEvent::CaseTransferred(t) => {
-            c.exec(
-                &format!(
-                    "UPDATE {summaries} SET acting_path = $1, acting_unit = $2, province = $3, assigned_to = NULL WHERE case_id = $4"
-                ),
-                args![
+    let abuse = n.table("case_abuse_types");
+    let items_table = n.table("case_plan_items");
+    let measures_table = n.table("case_measures");
+    let mut ch = Changes {
+        new_rows: Vec::new(),
+        new_index: HashMap::new(),
+        patches: HashMap::new(),
+        abuse_types: Rows::new(&abuse, &["case_id", "abuse_type"], ""),
+        plan_items: Rows::new(
+            &items_table,
+            &["case_id", "version", "item_id", "measure", "service_type"],
+            "",
+        ),
+        measures: Rows::new(
+            &measures_table,
+            &["case_id", "sequence", "kind", "code", "service_type", "at"],
+            "",
+        ),
+    };
+    for e in events {
+        let id = e.case_id;
+        let seq = i64::try_from(e.event.sequence).unwrap_or(i64::MAX);
+        let recorded = e.event.metadata.recorded_at;
+        match &e.event.event {
+            CaseEvent::CaseReported(r) => {
+                let child_name = r.child.full_name.as_ref().map(|n| n.to_string());
+                ch.new_index.insert(id, ch.new_rows.len());
+                ch.new_rows.push(NewRow {
+                    case_id: id,
+                    case_number: r.case_number.clone(),
+                    report_id: r.report_id,
+                    child_id: r.child_id,
+                    previous_case_id: r.previous_case_id,
+                    received_at: r.received_at,
+                    received_by: r.received_by,
+                    incident_unit: r.incident_unit.unit().to_string(),
+                    intake_point: r.intake_point.code().to_owned(),
+                    channel: r.channel.code().to_owned(),
+                    age: age_from(r.child.date_of_birth, r.child.estimated_age, r.received_at),
+                    patch: Patch {
+                        status: Some("reported".to_owned()),
+                        acting: Some((
+                            unit_path_key(&r.incident_unit),
+                            r.incident_unit.unit().to_string(),
+                            r.incident_unit
+                                .province()
+                                .map(ToString::to_string)
+                                .unwrap_or_default(),
+                        )),
+                        assigned_to: Some(None),
+                        child_name: Some(child_name),
+                        sex: Some(r.child.sex.code().to_owned()),
+                        target_group: Some(r.target_group.code().to_owned()),
+                        abuse_environment: Some(r.abuse_environment.map(|x| x.code().to_owned())),
+                        ..Patch::default()
+                    },
+                });
+                for t in &r.abuse_types {
+                    ch.abuse_types.push(args![id, t.code()]);
+                }
+            }
+            CaseEvent::WorkerAssigned(a) => ch.patch(id).assigned_to = Some(Some(a.worker_id)),
+            CaseEvent::CaseTransferred(t) => {
+                let p = ch.patch(id);
+                p.acting = Some((
                     unit_path_key(&t.to_unit),
                     t.to_unit.unit().to_string(),
-                    t.to_unit.province().map(ToString::to_string).unwrap_or_default(),
-                    id
-                ],
-            )
-            .await?;
-        }
-        CaseEvent::CaseStatusChanged(s) => {
-            c.exec(
-                &format!("UPDATE {summaries} SET status = $1 WHERE case_id = $2"),
-                args![s.to.code(), id],
-            )
-            .await?;
-        }
-        CaseEvent::CaseClosed(closed) => {
-            c.exec(
-                &format!(
-                    "UPDATE {summaries} SET closed_at = $1, closure_reason = $2 WHERE case_id = $3"
-                ),
-                args![closed.decided_at, closed.reason.code(), id],
-            )
-            .await?;
-        }
-        CaseEvent::UrgentMeasuresApplied(u) => {
-            for m in &u.measures {
-                add_measure(c, n, e, "urgent", m.code(), None, u.applied_at).await?;
+                    t.to_unit
+                        .province()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                ));
+                p.assigned_to = Some(None);
             }
-        }
-        CaseEvent::SeparationDecided(s) => {
-            add_measure(
-                c,
-                n,
-                e,
-                "urgent",
-                UrgentMeasure::TemporarySeparation.code(),
-                None,
-                s.decided_at,
-            )
-            .await?;
-        }
-        CaseEvent::PlanSubmitted(p) => {
-            let items = n.table("case_plan_items");
-            for item in &p.items {
+            CaseEvent::CaseStatusChanged(s) => ch.patch(id).status = Some(s.to.code().to_owned()),
+            CaseEvent::CaseClosed(closed) => {
+                ch.patch(id).closed = Some((closed.decided_at, closed.reason.code().to_owned()));
+            }
+            CaseEvent::UrgentMeasuresApplied(u) => {
+                for m in &u.measures {
+                    ch.measures.push(args![
+                        id,
+                        seq,
+                        "urgent",
+                        m.code(),
+                        Option::<String>::None,
+                        u.applied_at
+                    ]);
+                }
+            }
+            CaseEvent::SeparationDecided(s) => {
+                ch.measures.push(args![
+                    id,
+                    seq,
+                    "urgent",
+                    UrgentMeasure::TemporarySeparation.code(),
+                    Option::<String>::None,
+                    s.decided_at
+                ]);
+            }
+            CaseEvent::PlanSubmitted(p) => {
+                for item in &p.items {
+                    ch.plan_items.push(args![
+                        id,
+                        i64::from(p.version),
+                        item.item_id,
+                        item.measure.code(),
+                        item.service_type.code()
+                    ]);
+                }
+            }
+            CaseEvent::PlanApproved(a) => {
+                // Reads the plan items: write what is buffered first.
+                ch.plan_items.flush(c).await?;
+                ch.measures.flush(c).await?;
                 c.exec(
                     &format!(
-                        "INSERT INTO {items} (case_id, version, item_id, measure, service_type) VALUES ($1, $2, $3, $4, $5)"
+                        "INSERT INTO {measures_table} (case_id, sequence, kind, code, service_type, at)
+                         SELECT case_id, $1, 'plan', measure, min(service_type), $2 FROM {items_table}
+                         WHERE case_id = $3 AND version = $4 GROUP BY case_id, measure"
                     ),
-                    args![id, i64::from(p.version), item.item_id, item.measure.code(), item.service_type.code()],
+                    args![seq, a.decided_at, id, i64::from(a.version)],
                 )
                 .await?;
             }
+            CaseEvent::ServiceDelivered(s) => {
+                ch.plan_items.flush(c).await?;
+                ch.measures.flush(c).await?;
+                c.exec(
+                    &format!(
+                        "INSERT INTO {measures_table} (case_id, sequence, kind, code, service_type, at)
+                         SELECT case_id, $1, 'service', measure, service_type, $2 FROM {items_table}
+                         WHERE case_id = $3 AND item_id = $4"
+                    ),
+                    args![seq, s.delivered_at, id, s.item_id],
+                )
+                .await?;
+            }
+            // The intake facts are always the first event: a correction naming sequence 1
+            // changes them.
+            CaseEvent::FactCorrected(f) if f.corrects_sequence == 1 => {
+                let text = f.value.as_str().map(str::to_owned);
+                match f.field.as_str() {
+                    "child.full_name" => ch.patch(id).child_name = Some(text),
+                    "child.sex" => ch.patch(id).sex = text,
+                    "target_group" => ch.patch(id).target_group = text,
+                    "abuse_environment" => ch.patch(id).abuse_environment = Some(text),
+                    // Date of birth and estimated age exclude each other (the aggregate checks
+                    // it), so the corrected one alone gives the age at intake.
+                    "child.date_of_birth" => {
+                        ch.patch(id).age = Some((text.and_then(|s| s.parse().ok()), None));
+                    }
+                    "child.estimated_age" => {
+                        let age = f.value.as_u64().and_then(|a| u8::try_from(a).ok());
+                        ch.patch(id).age = Some((None, age));
+                    }
+                    "abuse_types" => {
+                        ch.abuse_types.flush(c).await?;
+                        c.exec(
+                            &format!("DELETE FROM {abuse} WHERE case_id = $1"),
+                            args![id],
+                        )
+                        .await?;
+                        for t in f
+                            .value
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|v| v.as_str())
+                        {
+                            ch.abuse_types.push(args![id, t]);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
         }
-        CaseEvent::PlanApproved(a) => {
-            let items = n.table("case_plan_items");
-            let measures = n.table("case_measures");
-            c.exec(
-                &format!(
-                    "INSERT INTO {measures} (case_id, sequence, kind, code, service_type, at)
-                     SELECT case_id, $1, 'plan', measure, min(service_type), $2 FROM {items}
-                     WHERE case_id = $3 AND version = $4 GROUP BY case_id, measure"
-                ),
-                args![seq, a.decided_at, id, i64::from(a.version)],
-            )
-            .await?;
-        }
-        CaseEvent::ServiceDelivered(s) => {
-            let items = n.table("case_plan_items");
-            let measures = n.table("case_measures");
-            c.exec(
-                &format!(
-                    "INSERT INTO {measures} (case_id, sequence, kind, code, service_type, at)
-                     SELECT case_id, $1, 'service', measure, service_type, $2 FROM {items}
-                     WHERE case_id = $3 AND item_id = $4"
-                ),
-                args![seq, s.delivered_at, id, s.item_id],
-            )
-            .await?;
-        }
-        // The intake facts are always the first event: a correction naming sequence 1 changes them.
-        CaseEvent::FactCorrected(f) if f.corrects_sequence == 1 => {
-            correct_report(c, n, e, &f.field, &f.value).await?;
-        }
-        _ => {}
+        let p = ch.patch(id);
+        p.version = Some(seq);
+        p.updated_at = Some(recorded);
     }
-    c.exec(
-        &format!("UPDATE {summaries} SET version = $1, updated_at = $2 WHERE case_id = $3"),
-        args![seq, recorded, id],
-    )
-    .await?;
-    Ok(())
-}
 
-async fn add_measure<C: Conn>(
-    c: &mut C,
-    n: &Names,
-    e: &LoggedEvent,
-    kind: &str,
-    code: &str,
-    service_type: Option<String>,
-    at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    let measures = n.table("case_measures");
-    c.exec(
-        &format!(
-            "INSERT INTO {measures} (case_id, sequence, kind, code, service_type, at) VALUES ($1, $2, $3, $4, $5, $6)"
-        ),
-        args![
-            e.case_id,
-            i64::try_from(e.event.sequence).unwrap_or(i64::MAX),
-            kind,
-            code,
-            service_type,
-            at
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-async fn set_abuse_types<'a, C: Conn>(
-    c: &mut C,
-    n: &Names,
-    e: &LoggedEvent,
-    types: impl Iterator<Item = &'a str>,
-) -> Result<(), sqlx::Error> {
-    let abuse = n.table("case_abuse_types");
-    c.exec(
-        &format!("DELETE FROM {abuse} WHERE case_id = $1"),
-        args![e.case_id],
-    )
-    .await?;
-    for t in types {
-        c.exec(
-            &format!("INSERT INTO {abuse} (case_id, abuse_type) VALUES ($1, $2)"),
-            args![e.case_id, t],
-        )
-        .await?;
+    // New cases: one multi-row insert.
+    let mut rows = Rows::new(&summaries, SUMMARY_COLUMNS, "");
+    for mut r in ch.new_rows {
+        if let Some((dob, age)) = r.patch.age {
+            r.age = age_from(dob, age, r.received_at);
+        }
+        let p = r.patch;
+        let (path, unit, province) = p.acting.unwrap_or_default();
+        let child_name = p.child_name.flatten();
+        let (closed_at, closure_reason) = match p.closed {
+            Some((at, reason)) => (Some(at), Some(reason)),
+            None => (None, None),
+        };
+        rows.push(args![
+            r.case_id,
+            r.case_number,
+            r.report_id,
+            r.child_id,
+            r.previous_case_id,
+            p.status.unwrap_or_else(|| "reported".into()),
+            p.version.unwrap_or(1),
+            path,
+            unit,
+            province,
+            r.incident_unit,
+            p.assigned_to.flatten(),
+            r.received_at,
+            r.received_by,
+            r.intake_point,
+            r.channel,
+            p.target_group.unwrap_or_default(),
+            p.sex.unwrap_or_default(),
+            age_group(r.age),
+            p.abuse_environment.flatten(),
+            child_name.clone(),
+            normalize(child_name.as_deref().unwrap_or_default()),
+            closed_at,
+            closure_reason,
+            p.updated_at.unwrap_or(r.received_at),
+        ]);
     }
-    Ok(())
-}
+    rows.flush(c).await?;
 
-async fn correct_report<C: Conn>(
-    c: &mut C,
-    n: &Names,
-    e: &LoggedEvent,
-    field: &str,
-    value: &serde_json::Value,
-) -> Result<(), sqlx::Error> {
-    let summaries = n.table("case_summaries");
-    let id = e.case_id;
-    let text = value.as_str().map(str::to_owned);
-    match field {
-        "child.full_name" => {
-            c.exec(
-                &format!(
-                    "UPDATE {summaries} SET child_name = $1, search_key = $2 WHERE case_id = $3"
-                ),
-                args![
-                    text.clone(),
-                    normalize(text.as_deref().unwrap_or_default()),
-                    id
-                ],
-            )
-            .await?;
+    // Cases already known: one update each, with the columns the batch changed.
+    for (id, p) in ch.patches {
+        let mut sets: Vec<String> = Vec::new();
+        let mut values: Vec<Arg> = Vec::new();
+        let mut set = |column: &str, value: Arg| {
+            values.push(value);
+            sets.push(format!("{column} = ${}", values.len()));
+        };
+        if let Some(v) = p.status {
+            set("status", v.into());
         }
-        "child.sex" => {
-            c.exec(
-                &format!("UPDATE {summaries} SET sex = $1 WHERE case_id = $2"),
-                args![text, id],
-            )
-            .await?;
+        if let Some(v) = p.version {
+            set("version", v.into());
         }
-        "target_group" => {
-            c.exec(
-                &format!("UPDATE {summaries} SET target_group = $1 WHERE case_id = $2"),
-                args![text, id],
-            )
-            .await?;
+        if let Some(v) = p.updated_at {
+            set("updated_at", v.into());
         }
-        "abuse_environment" => {
-            c.exec(
-                &format!("UPDATE {summaries} SET abuse_environment = $1 WHERE case_id = $2"),
-                args![text, id],
-            )
-            .await?;
+        if let Some(v) = p.assigned_to {
+            set("assigned_to", v.into());
         }
-        "abuse_types" => {
-            let types: Vec<&str> = value
-                .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
-                .unwrap_or_default();
-            set_abuse_types(c, n, e, types.into_iter()).await?;
+        if let Some((path, unit, province)) = p.acting {
+            set("acting_path", path.into());
+            set("acting_unit", unit.into());
+            set("province", province.into());
         }
-        // Date of birth and estimated age exclude each other (the aggregate checks it), so the
-        // corrected one alone gives the age at intake.
-        "child.date_of_birth" | "child.estimated_age" => {
+        if let Some((at, reason)) = p.closed {
+            set("closed_at", at.into());
+            set("closure_reason", reason.into());
+        }
+        if let Some(name) = p.child_name {
+            set(
+                "search_key",
+                normalize(name.as_deref().unwrap_or_default()).into(),
+            );
+            set("child_name", name.into());
+        }
+        if let Some(v) = p.sex {
+            set("sex", v.into());
+        }
+        if let Some(v) = p.target_group {
+            set("target_group", v.into());
+        }
+        if let Some(v) = p.abuse_environment {
+            set("abuse_environment", v.into());
+        }
+        if let Some((dob, age)) = p.age {
             let received = c
                 .fetch_time(
                     &format!("SELECT received_at FROM {summaries} WHERE case_id = $1"),
@@ -372,18 +479,23 @@ async fn correct_report<C: Conn>(
                 )
                 .await?;
             if let Some(received) = received {
-                let dob = value.as_str().and_then(|s| s.parse::<NaiveDate>().ok());
-                let estimated = value.as_u64().and_then(|a| u8::try_from(a).ok());
-                let group = age_group(age_from(dob, estimated, received));
-                c.exec(
-                    &format!("UPDATE {summaries} SET age_group = $1 WHERE case_id = $2"),
-                    args![group, id],
-                )
-                .await?;
+                set("age_group", age_group(age_from(dob, age, received)).into());
             }
         }
-        _ => {}
+        if sets.is_empty() {
+            continue;
+        }
+        values.push(id.into());
+        let sql = format!(
+            "UPDATE {summaries} SET {} WHERE case_id = ${}",
+            sets.join(", "),
+            values.len()
+        );
+        c.exec(&sql, values).await?;
     }
+    ch.abuse_types.flush(c).await?;
+    ch.plan_items.flush(c).await?;
+    ch.measures.flush(c).await?;
     Ok(())
 }
 

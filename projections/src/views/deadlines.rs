@@ -5,9 +5,12 @@
 use super::{Dialect, Names};
 use crate::args;
 use crate::log::LoggedEvent;
-use crate::sql::Conn;
+use crate::sql::{Arg, Conn, Rows};
 use aggregates::case::CaseEvent;
 use aggregates::deadlines::CancelReason;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use uuid::Uuid;
 
 pub const NAME: &str = "deadlines";
 pub const VERSION: i32 = 1;
@@ -49,17 +52,23 @@ pub fn ddl(d: Dialect, n: &Names) -> Vec<String> {
     ]
 }
 
-pub async fn apply<C: Conn>(c: &mut C, n: &Names, e: &LoggedEvent) -> Result<(), sqlx::Error> {
+/// Applies a batch of events (in log order): new deadlines in one multi-row insert with the
+/// outcomes the batch already knows, then one update per deadline started earlier.
+pub async fn apply_batch<C: Conn>(
+    c: &mut C,
+    n: &Names,
+    events: &[LoggedEvent],
+) -> Result<(), sqlx::Error> {
     let t = n.table("case_deadlines");
-    match &e.event.event {
-        CaseEvent::DeadlineStarted(d) => {
-            c.exec(
-                &format!(
-                    "INSERT INTO {t} (case_id, deadline_id, rule_id, item_id, started_at, due_at, due_soon_at,
-                        mark, basis, provisional, outcome, ended_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL)"
-                ),
-                args![
+    // (case, deadline) → row index in `rows`, for the deadlines this batch starts.
+    let mut started: HashMap<(Uuid, String), usize> = HashMap::new();
+    let mut rows: Vec<Vec<Arg>> = Vec::new();
+    let mut ended: Vec<(Uuid, String, &'static str, DateTime<Utc>)> = Vec::new();
+    for e in events {
+        let (deadline_id, outcome, at) = match &e.event.event {
+            CaseEvent::DeadlineStarted(d) => {
+                started.insert((e.case_id, d.deadline_id.clone()), rows.len());
+                rows.push(args![
                     e.case_id,
                     d.deadline_id.clone(),
                     d.rule_id.clone(),
@@ -69,30 +78,61 @@ pub async fn apply<C: Conn>(c: &mut C, n: &Names, e: &LoggedEvent) -> Result<(),
                     d.due_soon_at,
                     d.mark.code(),
                     d.basis.clone(),
-                    d.provisional
-                ],
-            )
-            .await?;
+                    d.provisional,
+                    Option::<String>::None,
+                    Option::<DateTime<Utc>>::None
+                ]);
+                continue;
+            }
+            CaseEvent::DeadlineMet(m) => (
+                &m.deadline_id,
+                if m.late { "met_late" } else { "met" },
+                m.met_at,
+            ),
+            CaseEvent::DeadlineCancelled(x) => {
+                let outcome = match x.reason {
+                    CancelReason::CaseClosed | CancelReason::Superseded => "cancelled",
+                };
+                (&x.deadline_id, outcome, x.cancelled_at)
+            }
+            _ => continue,
+        };
+        match started.get(&(e.case_id, deadline_id.clone())) {
+            Some(&i) => {
+                rows[i][10] = Arg::Text(Some(outcome.to_owned()));
+                rows[i][11] = Arg::Time(Some(at));
+            }
+            None => ended.push((e.case_id, deadline_id.clone(), outcome, at)),
         }
-        CaseEvent::DeadlineMet(m) => {
-            let outcome = if m.late { "met_late" } else { "met" };
-            c.exec(
-                &format!("UPDATE {t} SET outcome = $1, ended_at = $2 WHERE case_id = $3 AND deadline_id = $4"),
-                args![outcome, m.met_at, e.case_id, m.deadline_id.clone()],
-            )
-            .await?;
-        }
-        CaseEvent::DeadlineCancelled(x) => {
-            let outcome = match x.reason {
-                CancelReason::CaseClosed | CancelReason::Superseded => "cancelled",
-            };
-            c.exec(
-                &format!("UPDATE {t} SET outcome = $1, ended_at = $2 WHERE case_id = $3 AND deadline_id = $4"),
-                args![outcome, x.cancelled_at, e.case_id, x.deadline_id.clone()],
-            )
-            .await?;
-        }
-        _ => {}
+    }
+    let mut insert = Rows::new(
+        &t,
+        &[
+            "case_id",
+            "deadline_id",
+            "rule_id",
+            "item_id",
+            "started_at",
+            "due_at",
+            "due_soon_at",
+            "mark",
+            "basis",
+            "provisional",
+            "outcome",
+            "ended_at",
+        ],
+        "",
+    );
+    for row in rows {
+        insert.push(row);
+    }
+    insert.flush(c).await?;
+    for (case_id, deadline_id, outcome, at) in ended {
+        c.exec(
+            &format!("UPDATE {t} SET outcome = $1, ended_at = $2 WHERE case_id = $3 AND deadline_id = $4"),
+            args![outcome, at, case_id, deadline_id],
+        )
+        .await?;
     }
     Ok(())
 }

@@ -1,0 +1,49 @@
+//! The same-run baselines of shared/spec/quality.md: single-row `INSERT … ; COMMIT`
+//! transactions into the same store, at the same concurrency, with the same durability
+//! settings — the physical limit of one durable commit per command.
+
+use crate::stats::Samples;
+use projections::Db;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Runs `clients` loops of autocommitted single-row inserts for `duration`.
+pub async fn insert_commit(db: &Db, clients: usize, duration: Duration) -> Samples {
+    let create = match db {
+        Db::Postgres(_) => "CREATE TABLE IF NOT EXISTS bench_baseline (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload jsonb NOT NULL)",
+        Db::Sqlite(_) => "CREATE TABLE IF NOT EXISTS bench_baseline (id integer PRIMARY KEY AUTOINCREMENT, payload text NOT NULL)",
+    };
+    projections::with_db!(db, pool => sqlx::query(create).execute(pool).await.map(|_| ()).expect("baseline table"));
+    // About the size of a stored event.
+    let payload = serde_json::json!({
+        "NoteAdded": {"written_at": "2026-11-24T10:00:00Z", "text": "Đã gọi điện hỏi thăm gia đình, trẻ đi học đều, không có dấu hiệu mới"},
+        "metadata": {"actor_id": uuid::Uuid::now_v7(), "actor_role": "social_worker", "actor_unit": "03388", "request_id": uuid::Uuid::now_v7()}
+    });
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    let payload = Arc::new(payload);
+    for _ in 0..clients {
+        let (db, payload) = (db.clone(), payload.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                projections::with_db!(&db, pool => sqlx::query("INSERT INTO bench_baseline (payload) VALUES ($1)")
+                    .bind(sqlx::types::Json(payload.as_ref()))
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+                    .expect("baseline insert"));
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut samples = Samples::default();
+    for task in tasks {
+        samples.extend(task.await.expect("baseline task"));
+    }
+    samples.finish(started.elapsed());
+    samples
+}
