@@ -114,6 +114,7 @@ impl Application {
             settings: Arc::new(settings),
             projections,
             metrics: Metrics::default(),
+            recent_writers: http::RecentWriters::default(),
         });
         tasks.push(tokio::spawn(housekeeping(db.clone())));
         let mut server =

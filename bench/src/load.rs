@@ -29,6 +29,8 @@ pub fn check_target(base: &str) -> Result<(), String> {
 #[derive(Clone)]
 pub struct Worker {
     pub token: String,
+    /// The commune's approver, who reads the boards.
+    pub reader: String,
     pub commune: String,
     /// Open cases of its commune.
     pub cases: Vec<Uuid>,
@@ -212,10 +214,10 @@ pub async fn run(
                         .bearer_auth(&worker.token),
                     "deadlines" => client
                         .get(format!("{base}/deadlines?limit=50"))
-                        .bearer_auth(&worker.token),
+                        .bearer_auth(&worker.reader),
                     "caseload" => client
                         .get(format!("{base}/caseload?limit=50"))
-                        .bearer_auth(&worker.token),
+                        .bearer_auth(&worker.reader),
                     _ => client
                         .get(format!("{base}/cases/{case}/history"))
                         .bearer_auth(&supervisor),

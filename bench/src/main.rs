@@ -70,6 +70,11 @@ impl Server {
             .env("CASEBOOK_LISTEN", format!("127.0.0.1:{port}"))
             .env("CASEBOOK_LOG", "warn")
             .env("CASEBOOK_DB_MAX_CONNECTIONS", "24")
+            .envs(
+                std::env::var("BENCH_SERVER_MALLOC_ARENA_MAX")
+                    .ok()
+                    .map(|v| ("MALLOC_ARENA_MAX", v)),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -152,6 +157,7 @@ async fn workers(db: &Db, base: &str, people: &preload::People, clients: usize) 
             .expect("cases"));
         out.push(Worker {
             token: login(base, &people.workers[i % people.workers.len()].0).await,
+            reader: login(base, &people.approvers[i % people.approvers.len()].0).await,
             commune: commune.clone(),
             cases: rows.iter().map(|r| r.0).collect(),
             reported: rows
@@ -413,7 +419,7 @@ fn report(f: &Figures) -> String {
         f.sqlite_commands.summary()
     ));
     s.push_str(&format!(
-        "- Mixed load (10 % intake, 30 % steps, 25 % case reads, 15 % deadline board, 10 % caseload, 10 % supervisor history), {:.0} s:\n",
+        "- Mixed load (10 % intake, 30 % steps and 25 % case reads by workers; 15 % deadline board and 10 % caseload by the communes' approvers; 10 % supervisor history), {:.0} s:\n",
         f.mixed.elapsed.as_secs_f64()
     ));
     for (op, samples) in &f.mixed.by_op {
@@ -518,10 +524,30 @@ async fn main() {
     eprintln!("long stream {long_events} events, short {short_events}");
 
     let (rebuild_events, rebuild_secs) = rebuild_all(&db).await;
+    // BENCH_HOLD=<seconds>: keep the loaded Postgres for inspection (EXPLAIN) before the load.
+    if let Some(secs) = std::env::var("BENCH_HOLD")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        eprintln!("holding {secs} s: psql {url}");
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+    }
 
     let server = Server::start(&url).await;
     let rss_idle = server.rss_mib();
     let supervisor = login(&server.base, "supervisor").await;
+    // BENCH_PERF=<file>: profile the whole machine during the command phase.
+    let perf = std::env::var("BENCH_PERF").ok().map(|file| {
+        Command::new("perf")
+            .args([
+                "record", "-a", "-g", "-F", "499", "-o", &file, "--", "sleep",
+            ])
+            .arg(args.seconds.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("perf")
+    });
     let commands = load::run(
         &server.base,
         workers(&db, &server.base, &people, args.clients).await,
@@ -535,6 +561,9 @@ async fn main() {
     )
     .await;
     eprintln!("  {}", commands.commands.summary());
+    if let Some(mut perf) = perf {
+        let _ = perf.wait();
+    }
 
     // The mixed load, with the lag probe and memory sampling beside it.
     let probe_token = login(&server.base, &people.workers[1].0).await;

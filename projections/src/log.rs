@@ -50,10 +50,12 @@ pub enum LogError {
     },
 }
 
+// Only the (tx_id, global_seq) index may serve this: an `aggregate_type` condition made the
+// planner AND it with the primary key and scan the whole log on every batch. The log holds only
+// Case events; anything else fails to decode and stops the projector loudly.
 const PG_BATCH: &str = "SELECT tx_id::text::bigint AS tx, global_seq AS seq, aggregate_id, sequence, payload, metadata \
     FROM events \
-    WHERE aggregate_type = 'Case' \
-      AND (tx_id, global_seq) > ($1::bigint::text::xid8, $2) \
+    WHERE (tx_id, global_seq) > ($1::bigint::text::xid8, $2) \
       AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
     ORDER BY tx_id, global_seq \
     LIMIT $3";
@@ -107,18 +109,18 @@ pub async fn next_batch_pg(
         .bind(limit)
         .fetch_all(conn)
         .await?;
-    rows.into_iter()
-        .map(|r| {
-            decode(
-                r.try_get("tx")?,
-                r.try_get("seq")?,
-                r.try_get("aggregate_id")?,
-                r.try_get("sequence")?,
-                r.try_get("payload")?,
-                r.try_get("metadata")?,
-            )
-        })
-        .collect()
+    let mut events = Vec::with_capacity(rows.len());
+    for r in rows {
+        events.push(decode(
+            r.try_get("tx")?,
+            r.try_get("seq")?,
+            r.try_get("aggregate_id")?,
+            r.try_get("sequence")?,
+            r.try_get("payload")?,
+            r.try_get("metadata")?,
+        )?);
+    }
+    Ok(events)
 }
 
 pub async fn next_batch_sqlite(

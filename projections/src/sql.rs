@@ -74,6 +74,14 @@ pub trait Conn: Send {
         args: Vec<Arg>,
     ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send;
 
+    /// Like `exec`, for a statement whose text varies (a multi-row insert): not kept as a
+    /// prepared statement, so the connections' statement caches do not fill with one-offs.
+    fn exec_once(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send;
+
     /// The first column of the first row, as a time.
     fn fetch_time(
         &mut self,
@@ -106,6 +114,11 @@ impl Conn for sqlx::PgConnection {
         Ok(q.execute(&mut *self).await?.rows_affected())
     }
 
+    async fn exec_once(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        let q = bind_all!(sqlx::query(sql).persistent(false), args);
+        Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
     async fn fetch_time(
         &mut self,
         sql: &str,
@@ -119,6 +132,11 @@ impl Conn for sqlx::PgConnection {
 impl Conn for sqlx::SqliteConnection {
     async fn exec(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         let q = bind_all!(sqlx::query(sql), args);
+        Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn exec_once(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        let q = bind_all!(sqlx::query(sql).persistent(false), args);
         Ok(q.execute(&mut *self).await?.rows_affected())
     }
 
@@ -188,7 +206,7 @@ impl Rows {
                 sql.push(' ');
                 sql.push_str(&self.tail);
             }
-            c.exec(&sql, args).await?;
+            c.exec_once(&sql, args).await?;
         }
         Ok(())
     }

@@ -125,10 +125,8 @@ pub async fn create_user(
     }
     let grants = parse_grants(&mut f, &state, &dto.grants);
     f.finish()?;
-    let password = dto.password;
-    let hash = web::block(move || auth::hash_password(&password))
+    let hash = auth::hash_password_async(dto.password)
         .await
-        .map_err(|e| ApiError::internal(&e))?
         .map_err(|e| ApiError::internal(&e))?;
     let id = Uuid::now_v7();
     let display_name = display_name.map(|d| d.to_string()).unwrap_or_default();
@@ -251,9 +249,8 @@ pub async fn update_user(
     f.finish()?;
     let hash = match dto.password {
         Some(password) => Some(
-            web::block(move || auth::hash_password(&password))
+            auth::hash_password_async(password)
                 .await
-                .map_err(|e| ApiError::internal(&e))?
                 .map_err(|e| ApiError::internal(&e))?,
         ),
         None => None,

@@ -283,6 +283,7 @@ async fn command(
             .await
             .map_err(exec_error)?;
         state.metrics.command_accepted();
+        state.recent_writers.wrote(&caller.token_hash);
         case_answer(&actor, case_id, &events)
     })
     .await
@@ -648,12 +649,13 @@ pub async fn get_case(
 pub async fn get_by_number(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     number: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     if number.len() > 40 {
         return Err(ApiError::case_not_found());
     }
-    super::reads::wait_for_views(&state, &[projections::projector::CASES]).await?;
+    super::reads::wait_for_views(&state, &caller, &req, &[projections::projector::CASES]).await?;
     let case_id = projections::views::queries::id_by_number(&state.db, &number)
         .await?
         .ok_or_else(ApiError::case_not_found)?;

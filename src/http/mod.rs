@@ -34,6 +34,36 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub projections: Arc<Projections>,
     pub metrics: Metrics,
+    pub recent_writers: RecentWriters,
+}
+
+/// Sessions that recorded a command lately, so that their view reads wait for the projector
+/// (read-your-writes). Per instance: behind a load balancer, sessions stick to an instance or
+/// clients ask for `Casebook-Consistency: strong`.
+#[derive(Default)]
+pub struct RecentWriters {
+    sessions: std::sync::Mutex<std::collections::HashMap<String, Instant>>,
+}
+
+impl RecentWriters {
+    /// How long after its last command a session's reads wait for the views.
+    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+    pub fn wrote(&self, session: &str) {
+        let now = Instant::now();
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        if sessions.len() > 10_000 {
+            sessions.retain(|_, at| now.duration_since(*at) < Self::WINDOW);
+        }
+        sessions.insert(session.to_owned(), now);
+    }
+
+    pub fn wrote_lately(&self, session: &str) -> bool {
+        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        sessions
+            .get(session)
+            .is_some_and(|at| at.elapsed() < Self::WINDOW)
+    }
 }
 
 /// The id of the request, for logs and the `X-Request-Id` header.

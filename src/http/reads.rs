@@ -66,8 +66,24 @@ fn query_error(e: QueryError) -> ApiError {
     }
 }
 
-/// Waits until the named views have caught up with the log (read-your-writes).
-pub async fn wait_for_views(state: &AppState, names: &[&str]) -> Result<(), ApiError> {
+/// Read-your-writes: when the caller's session recorded a command lately (or the request asks
+/// for `Casebook-Consistency: strong`), waits until the named views include every event
+/// committed before this read, at most `CASEBOOK_VIEW_WAIT_MS`. Other reads answer from the
+/// views as they stand.
+pub async fn wait_for_views(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    names: &[&str],
+) -> Result<(), ApiError> {
+    let strong = req
+        .headers()
+        .get("casebook-consistency")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("strong"));
+    if !strong && !state.recent_writers.wrote_lately(&caller.token_hash) {
+        return Ok(());
+    }
     match state
         .projections
         .wait_for_head(names, state.settings.view_wait())
@@ -195,6 +211,7 @@ fn parse_deadline_state(f: &mut Fields, raw: Option<&str>) -> Option<DeadlineSta
 pub async fn list_cases(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     query: web::Query<CasesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = scope_for(&state, &caller, Action::ListCases, None)?;
@@ -217,7 +234,7 @@ pub async fn list_cases(
     }
     f.finish()?;
     let unit_path = unit_filter(&state, &scope, query.unit.as_deref())?;
-    wait_for_views(&state, &[CASES, DEADLINES]).await?;
+    wait_for_views(&state, &caller, &req, &[CASES, DEADLINES]).await?;
     let filter = CaseFilter {
         status: status.map(|s| s.code().to_owned()),
         unit_path,
@@ -321,6 +338,7 @@ fn board_filter(
 pub async fn caseload(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     query: web::Query<CaseloadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, cursor) = page(query.limit.as_deref(), query.cursor.as_deref())?;
@@ -331,7 +349,7 @@ pub async fn caseload(
         query.worker.as_deref(),
         query.unit.as_deref(),
     )?;
-    wait_for_views(&state, &[CASES, DEADLINES]).await?;
+    wait_for_views(&state, &caller, &req, &[CASES, DEADLINES]).await?;
     let now = Utc::now();
     let items = queries::list_cases(
         &state.db,
@@ -372,6 +390,7 @@ pub struct Board {
 pub async fn deadlines(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     query: web::Query<DeadlinesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, cursor) = page(query.limit.as_deref(), query.cursor.as_deref())?;
@@ -385,7 +404,7 @@ pub async fn deadlines(
     let mut f = Fields::default();
     filter.deadline_state = parse_deadline_state(&mut f, query.state.as_deref());
     f.finish()?;
-    wait_for_views(&state, &[CASES, DEADLINES]).await?;
+    wait_for_views(&state, &caller, &req, &[CASES, DEADLINES]).await?;
     let items = queries::deadline_board(
         &state.db,
         &scope,
@@ -521,7 +540,7 @@ pub async fn statistics(
     let (Some(from), Some(to)) = (from, to) else {
         return Err(ApiError::validation(Vec::new()));
     };
-    wait_for_views(&state, &[CASES, DEADLINES]).await?;
+    wait_for_views(&state, &caller, &req, &[CASES, DEADLINES]).await?;
     let counts = queries::statistics(&state.db, &unit_path, from, to, now).await?;
     let min = i64::from(state.settings.stats_min_cell);
     let cell = |n: i64| -> Cell { (n == 0 || n >= min).then_some(n) };

@@ -150,10 +150,8 @@ pub async fn login(
     let hash = found
         .as_ref()
         .map_or_else(|| auth::dummy_hash().to_owned(), |(_, h)| h.clone());
-    // argon2 is deliberately slow: keep it off the async workers.
-    let verified = web::block(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    // argon2 is deliberately slow: off the async workers, a bounded number at once.
+    let verified = auth::verify_password_async(password, hash).await;
     let user = match found {
         Some((user, _)) if verified && !user.disabled => user,
         _ => {

@@ -267,6 +267,7 @@ async fn check_against_ledger(
     let list: Value = client
         .get(format!("{base}/cases?limit=500"))
         .bearer_auth(worker)
+        .header("casebook-consistency", "strong")
         .send()
         .await
         .unwrap()

@@ -209,7 +209,12 @@ impl TestApp {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let mut request = self.client.request(method, self.url(path));
+        // Tests read across users (one writes, another reads): they ask for strong reads. The
+        // per-session default is tested on its own (views::a_session_reads_its_own_writes).
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .header("casebook-consistency", "strong");
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -754,3 +754,30 @@ async fn two_projectors_never_double_apply(store: Store) {
     );
 }
 both_stores!(two_projectors_never_double_apply);
+
+async fn a_session_reads_its_own_writes_without_asking(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let id = app.report(&cast.worker, &hours_ago(2)).await;
+    for i in 0..20 {
+        let doc = app
+            .ok(
+                &cast.worker,
+                &format!("/cases/{id}/notes"),
+                json!({"text": format!("ghi chú {i}")}),
+            )
+            .await;
+        let version = doc["version"].clone();
+        // No consistency header: the session wrote, so its view read waits for the projector.
+        let response = app
+            .client
+            .get(app.url("/cases"))
+            .bearer_auth(&cast.worker.token)
+            .send()
+            .await
+            .unwrap();
+        let list: Value = response.json().await.unwrap();
+        assert_eq!(items(&list)[0]["version"], version, "round {i}: {list}");
+    }
+}
+both_stores!(a_session_reads_its_own_writes_without_asking);

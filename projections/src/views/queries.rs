@@ -273,6 +273,8 @@ pub async fn list_cases(
     Ok(items)
 }
 
+const NEXT_DEADLINE_SLOTS: usize = 64;
+
 /// The earliest open deadline of each case.
 async fn next_deadlines(
     db: &Db,
@@ -286,11 +288,14 @@ async fn next_deadlines(
     let mut sql = Sql::new(
         "SELECT case_id, rule_id, due_at, due_soon_at FROM case_deadlines WHERE outcome IS NULL AND case_id IN (",
     );
-    for (i, id) in ids.iter().enumerate() {
+    // A fixed number of placeholders (the last id repeated), so that one prepared statement
+    // serves every page size.
+    let slots = ids.len().div_ceil(NEXT_DEADLINE_SLOTS).max(1) * NEXT_DEADLINE_SLOTS;
+    for i in 0..slots {
         if i > 0 {
             sql.push(", ");
         }
-        sql.arg(*id);
+        sql.arg(ids[i.min(ids.len() - 1)]);
     }
     sql.push(")");
     let rows: Vec<(Uuid, String, DateTime<Utc>, DateTime<Utc>)> = with_db!(db, pool => {
