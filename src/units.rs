@@ -177,6 +177,16 @@ impl UnitDirectory {
         UnitPath::new(chain).ok()
     }
 
+    /// Whether a unit has no units under it (a commune today).
+    pub fn is_leaf(&self, code: &str) -> bool {
+        !self
+            .units
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .any(|u| u.parent_code.as_deref() == Some(code))
+    }
+
     /// Every unit at or under `code`.
     pub fn subtree(&self, code: &str) -> Vec<String> {
         let units = self.units.read().unwrap_or_else(|e| e.into_inner());

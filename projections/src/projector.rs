@@ -127,6 +127,14 @@ pub struct Projections {
     status: Mutex<HashMap<&'static str, ViewStatus>>,
 }
 
+/// The statement that opens a transaction that will write.
+fn begin_write(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Postgres => "BEGIN",
+        Dialect::Sqlite => "BEGIN IMMEDIATE",
+    }
+}
+
 fn dialect(db: &Db) -> Dialect {
     match db {
         Db::Postgres(_) => Dialect::Postgres,
@@ -412,9 +420,10 @@ impl Projections {
         let generation = Utc::now().timestamp_micros().unsigned_abs();
         let next = Names::rebuild(generation);
         let total = log::count_after(&self.db, Position::START).await?.max(0) as u64;
-        // Fresh tables.
+        // Fresh tables. (SQLite transactions that write begin IMMEDIATE: a deferred one that
+        // read first could not take the write lock while the live projector holds it.)
         crate::with_db!(&self.db, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(begin_write(d)).await?;
             for table in view.tables() {
                 sqlx::query(&format!("DROP TABLE IF EXISTS {}", next.table(table)))
                     .execute(&mut *tx)
@@ -475,12 +484,13 @@ impl Projections {
                 .bind(Utc::now())
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await?;
             // Fresh tables have no planner statistics; without them Postgres picks plans that
-            // scan whole indexes (a 50× slower deadline board was measured).
+            // scan whole indexes (a 50× slower deadline board was measured). In the swap's
+            // transaction, which on SQLite already holds the write lock ANALYZE needs.
             for table in view.tables() {
-                sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
+                sqlx::query(&format!("ANALYZE {table}")).execute(&mut *tx).await?;
             }
+            tx.commit().await?;
             Ok::<_, ProjectorError>(position)
         })?;
         self.record(view, |s| {
@@ -498,8 +508,9 @@ impl Projections {
         names: &Names,
         after: Position,
     ) -> Result<(usize, Position), ProjectorError> {
+        let d = dialect(&self.db);
         crate::with_db!(&self.db, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(begin_write(d)).await?;
             let events = next_batch(&mut *tx, after, self.batch * 4).await?;
             let last = events.last().map_or(after, |e| e.position);
             view.apply(&mut *tx, names, &events).await?;

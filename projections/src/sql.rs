@@ -82,6 +82,13 @@ pub trait Conn: Send {
         args: Vec<Arg>,
     ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send;
 
+    /// Rows of (case id, text, text).
+    fn fetch_id_texts(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl std::future::Future<Output = Result<Vec<(uuid::Uuid, String, String)>, sqlx::Error>> + Send;
+
     /// The first column of the first row, as a time.
     fn fetch_time(
         &mut self,
@@ -109,6 +116,15 @@ macro_rules! bind_all {
 }
 
 impl Conn for sqlx::PgConnection {
+    async fn fetch_id_texts(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<(uuid::Uuid, String, String)>, sqlx::Error> {
+        let q = bind_all!(sqlx::query_as(sql).persistent(false), args);
+        q.fetch_all(&mut *self).await
+    }
+
     async fn exec(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         let q = bind_all!(sqlx::query(sql), args);
         Ok(q.execute(&mut *self).await?.rows_affected())
@@ -130,6 +146,15 @@ impl Conn for sqlx::PgConnection {
 }
 
 impl Conn for sqlx::SqliteConnection {
+    async fn fetch_id_texts(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<(uuid::Uuid, String, String)>, sqlx::Error> {
+        let q = bind_all!(sqlx::query_as(sql).persistent(false), args);
+        q.fetch_all(&mut *self).await
+    }
+
     async fn exec(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         let q = bind_all!(sqlx::query(sql), args);
         Ok(q.execute(&mut *self).await?.rows_affected())

@@ -15,7 +15,9 @@ use aggregates::deadlines::DeadlineState;
 use aggregates::policy::{authorize_scoped, Action};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use projections::projector::{CASES, DEADLINES};
-use projections::views::queries::{self, BoardEntry, CaseFilter, CaseSummary, QueryError, Scope};
+use projections::views::queries::{
+    self, BoardEntry, CaseFilter, CaseSummary, QueryError, Scope, ScopeUnit,
+};
 use projections::views::unit_path_key;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -116,11 +118,20 @@ fn scope_for(
         }
         if grant.role == Role::HotlineOperator {
             scope.opened_by = Some(caller.id());
-        } else if let Some(path) = state.units.path(grant.unit.as_str()) {
-            scope.unit_paths.push(unit_path_key(&path));
+        } else if let Some(unit) = scope_unit(state, grant.unit.as_str()) {
+            scope.units.push(unit);
         }
     }
     Ok(scope)
+}
+
+fn scope_unit(state: &AppState, code: &str) -> Option<ScopeUnit> {
+    let path = state.units.path(code)?;
+    Some(ScopeUnit {
+        key: unit_path_key(&path),
+        code: code.to_owned(),
+        leaf: state.units.is_leaf(code),
+    })
 }
 
 /// A `?unit=` filter, which must lie within the caller's scope.
@@ -128,28 +139,24 @@ fn unit_filter(
     state: &AppState,
     scope: &Scope,
     unit: Option<&str>,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<ScopeUnit>, ApiError> {
     let Some(unit) = unit else { return Ok(None) };
-    let path = state
-        .units
-        .path(unit)
-        .map(|p| unit_path_key(&p))
-        .ok_or_else(|| {
-            ApiError::validation(vec![super::errors::FieldError::new(
-                "unit",
-                "unknown_unit",
-                Bilingual::new(
-                    "Không có đơn vị hành chính này",
-                    "No such administrative unit",
-                ),
-            )])
-        })?;
+    let wanted = scope_unit(state, unit).ok_or_else(|| {
+        ApiError::validation(vec![super::errors::FieldError::new(
+            "unit",
+            "unknown_unit",
+            Bilingual::new(
+                "Không có đơn vị hành chính này",
+                "No such administrative unit",
+            ),
+        )])
+    })?;
     if scope
-        .unit_paths
+        .units
         .iter()
-        .any(|p| path.starts_with(p.as_str()))
+        .any(|u| wanted.key.starts_with(u.key.as_str()))
     {
-        Ok(Some(path))
+        Ok(Some(wanted))
     } else {
         Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -233,11 +240,11 @@ pub async fn list_cases(
         );
     }
     f.finish()?;
-    let unit_path = unit_filter(&state, &scope, query.unit.as_deref())?;
+    let unit = unit_filter(&state, &scope, query.unit.as_deref())?;
     wait_for_views(&state, &caller, &req, &[CASES, DEADLINES]).await?;
     let filter = CaseFilter {
         status: status.map(|s| s.code().to_owned()),
-        unit_path,
+        unit,
         assigned_to,
         deadline_state,
         q: q.map(str::to_owned),
@@ -328,7 +335,7 @@ fn board_filter(
     } else {
         filter.assigned_to = worker;
     }
-    filter.unit_path = unit_filter(state, &scope, unit)?;
+    filter.unit = unit_filter(state, &scope, unit)?;
     Ok((scope, filter))
 }
 
@@ -509,7 +516,8 @@ pub async fn statistics(
             .map(|g| g.unit.to_string())
             .unwrap_or_default(),
     };
-    let unit_path = unit_filter(&state, &scope, Some(&unit))?.unwrap_or_default();
+    let unit_scope = unit_filter(&state, &scope, Some(&unit))?
+        .ok_or_else(|| ApiError::validation(Vec::new()))?;
     let now = Utc::now();
     let mut f = Fields::default();
     let from = match &query.from {
@@ -541,7 +549,7 @@ pub async fn statistics(
         return Err(ApiError::validation(Vec::new()));
     };
     wait_for_views(&state, &caller, &req, &[CASES, DEADLINES]).await?;
-    let counts = queries::statistics(&state.db, &unit_path, from, to, now).await?;
+    let counts = queries::statistics(&state.db, &unit_scope, from, to, now).await?;
     let min = i64::from(state.settings.stats_min_cell);
     let cell = |n: i64| -> Cell { (n == 0 || n >= min).then_some(n) };
     let cells = |m: &BTreeMap<String, i64>| {

@@ -18,7 +18,9 @@ async fn stream_sequences(app: &TestApp, id: &str) -> Vec<i64> {
 async fn racing_commands_one_wins_the_others_get_409(store: Store) {
     let app = TestApp::spawn(store).await;
     let cast = app.cast().await;
-    for _trial in 0..5 {
+    let trials = knob("RACE_TRIALS", 5);
+    let mut conflicts_seen = 0;
+    for _trial in 0..trials {
         let id = app.report(&cast.hotline, &hours_ago(3)).await;
         let (_, doc) = app.get(&cast.worker, &format!("/cases/{id}")).await;
         let version = doc["version"].as_u64().unwrap().to_string();
@@ -62,10 +64,14 @@ async fn racing_commands_one_wins_the_others_get_409(store: Store) {
                 "a loser gets 409 or 412: {status} {problem}"
             );
         }
+        conflicts_seen += conflicts.len();
         // The stream stays gap-free.
         let sequences = stream_sequences(&app, &id).await;
         assert_eq!(sequences, (1..=sequences.len() as i64).collect::<Vec<_>>());
     }
+    println!(
+        "RELIABILITY racing_commands store={store:?} trials={trials} racers_per_trial=8 winners_per_trial=1 losers_refused={conflicts_seen} gaps=0"
+    );
 }
 both_stores!(racing_commands_one_wins_the_others_get_409);
 
@@ -128,8 +134,21 @@ both_stores!(a_stale_if_match_is_refused_with_412);
 async fn an_idempotency_key_replays_the_first_answer(store: Store) {
     let app = TestApp::spawn(store).await;
     let cast = app.cast().await;
+    let trials = knob("IDEMPOTENCY_TRIALS", 1);
+    for trial in 0..trials {
+        idempotent_replays(&app, &cast, trial).await;
+    }
+    println!(
+        "RELIABILITY idempotency store={store:?} trials={trials} sequential_replays={} parallel_replays={} duplicate_events=0 differing_answers=0",
+        trials * 3,
+        trials * 3
+    );
+}
+
+async fn idempotent_replays(app: &TestApp, cast: &Cast, trial: usize) {
     let body = report_body(&hours_ago(2), COMMUNE, &["Lò Thị Mai"]);
-    let key = [("idempotency-key", "report-2026-0001")];
+    let report_key = format!("report-{trial}");
+    let key = [("idempotency-key", report_key.as_str())];
 
     // In sequence: three times the same request, one case.
     let mut answers = Vec::new();
@@ -173,19 +192,24 @@ async fn an_idempotency_key_replays_the_first_answer(store: Store) {
 
     // In parallel, on a case command: one set of events, identical answers.
     let id = answers[0]["cases"][0]["id"].as_str().unwrap().to_owned();
-    let before = stream_sequences(&app, &id).await.len();
+    let before = stream_sequences(app, &id).await.len();
     let path = format!("/cases/{id}/notes");
     let note = json!({"text": "Gọi lại cho mẹ"});
+    let note_key = format!("note-{trial}");
     let requests = (0..3).map(|_| {
-        let (app, token, path, note) =
-            (&app, cast.worker.token.clone(), path.clone(), note.clone());
+        let (token, path, note, key) = (
+            cast.worker.token.clone(),
+            path.clone(),
+            note.clone(),
+            note_key.clone(),
+        );
         async move {
             app.request(
                 Method::POST,
                 Some(&token),
                 &path,
                 Some(&note),
-                &[("idempotency-key", "note-1")],
+                &[("idempotency-key", key.as_str())],
             )
             .await
         }
@@ -196,7 +220,7 @@ async fn an_idempotency_key_replays_the_first_answer(store: Store) {
         assert_eq!(*value, results[0].2);
     }
     assert_eq!(
-        stream_sequences(&app, &id).await.len(),
+        stream_sequences(app, &id).await.len(),
         before + 1,
         "one note event"
     );

@@ -265,6 +265,15 @@ impl TestApp {
     }
 }
 
+/// A count the long reliability runs raise (`scripts/reliability.sh` sets `RELIABILITY_<NAME>`);
+/// the suite runs the short default.
+pub fn knob(name: &str, default: usize) -> usize {
+    std::env::var(format!("RELIABILITY_{name}"))
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// A report body about `children` (by name) in `unit`.
 pub fn report_body(received_at: &str, unit: &str, children: &[&str]) -> Value {
     let children: Vec<Value> = children

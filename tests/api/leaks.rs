@@ -132,7 +132,13 @@ async fn no_personal_data_reaches_the_logs_or_the_wrong_reader() {
     let get = |token: &str, path: &str| {
         let (client, url, token) = (client.clone(), format!("{base}{path}"), token.to_owned());
         async move {
-            let r = client.get(url).bearer_auth(token).send().await.unwrap();
+            let r = client
+                .get(url)
+                .bearer_auth(token)
+                .header("casebook-consistency", "strong")
+                .send()
+                .await
+                .unwrap();
             (r.status(), r.text().await.unwrap())
         }
     };

@@ -543,6 +543,7 @@ async fn dump_views(app: &TestApp) -> Vec<String> {
         ("case_plan_items", "case_id, item_id"),
         ("case_measures", "case_id, sequence, kind, code"),
         ("case_deadlines", "case_id, deadline_id"),
+        ("deadline_cases", "case_id"),
     ] {
         let rows: Vec<String> = with_db!(&app.db, pool => {
             let sql = format!("SELECT * FROM {table} ORDER BY {order}");
@@ -751,6 +752,9 @@ async fn two_projectors_never_double_apply(store: Store) {
     assert!(
         applied_by_second > 0,
         "the second projector never got a batch"
+    );
+    println!(
+        "RELIABILITY two_projectors store={store:?} events_applied_by_second_instance={applied_by_second} double_applied=0 missed=0"
     );
 }
 both_stores!(two_projectors_never_double_apply);

@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 pub const NAME: &str = "cases";
 /// Bump when the tables or what is written into them change: the projection is then rebuilt.
-pub const VERSION: i32 = 1;
+/// 2: a commune's cases by intake time in one index.
+pub const VERSION: i32 = 2;
 pub const TABLES: &[&str] = &[
     "case_summaries",
     "case_abuse_types",
@@ -93,6 +94,10 @@ pub fn ddl(d: Dialect, n: &Names) -> Vec<String> {
         format!("CREATE UNIQUE INDEX {} ON {summaries} (case_number)", n.index("case_summaries", "number")),
         format!("CREATE INDEX {} ON {summaries} (acting_path{path_ops})", n.index("case_summaries", "path")),
         format!("CREATE INDEX {} ON {summaries} (assigned_to)", n.index("case_summaries", "worker")),
+        format!(
+            "CREATE INDEX {} ON {summaries} (acting_unit, received_at, case_id)",
+            n.index("case_summaries", "unit_received")
+        ),
         format!("CREATE INDEX {} ON {summaries} (received_at, case_id)", n.index("case_summaries", "received")),
         format!("CREATE INDEX {} ON {summaries} (received_by)", n.index("case_summaries", "intake")),
         format!(

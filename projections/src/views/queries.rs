@@ -13,11 +13,21 @@ use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// A unit a reader's scope (or a filter) covers.
+#[derive(Debug, Clone)]
+pub struct ScopeUnit {
+    /// The unit's path key (`/VN/12/`): cases whose acting unit lies under it.
+    pub key: String,
+    pub code: String,
+    /// A unit without children (a commune): matched by equality, which lets the indexes on
+    /// `acting_unit` serve a commune's lists and board in order.
+    pub leaf: bool,
+}
+
 /// Which cases a reader may see.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
-    /// Unit path keys (`/VN/12/`): cases whose acting unit lies under one of them.
-    pub unit_paths: Vec<String>,
+    pub units: Vec<ScopeUnit>,
     /// Cases opened by this user (hotline operators).
     pub opened_by: Option<Uuid>,
 }
@@ -50,18 +60,30 @@ impl Sql {
         self
     }
 
-    /// `AND (<scope>)` on the summaries aliased `c`.
-    fn scope(&mut self, scope: &Scope) -> &mut Self {
+    /// `<alias>.acting_… matches unit`.
+    fn unit(&mut self, alias: &str, unit: &ScopeUnit) -> &mut Self {
+        if unit.leaf {
+            self.push(&format!("{alias}.acting_unit = "))
+                .arg(unit.code.clone())
+        } else {
+            self.push(&format!("{alias}.acting_path LIKE "))
+                .arg(format!("{}%", unit.key))
+        }
+    }
+
+    /// `AND (<scope>)` on the table aliased `alias` (`c` for summaries, `d` for deadlines; the
+    /// cases a hotline operator opened are only known to the summaries).
+    fn scope(&mut self, alias: &str, scope: &Scope) -> &mut Self {
         self.push(" AND (");
         let mut first = true;
-        for path in &scope.unit_paths {
+        for unit in &scope.units {
             if !first {
                 self.push(" OR ");
             }
             first = false;
-            self.push("c.acting_path LIKE ").arg(format!("{path}%"));
+            self.unit(alias, unit);
         }
-        if let Some(user) = scope.opened_by {
+        if let Some(user) = scope.opened_by.filter(|_| alias == "c") {
             if !first {
                 self.push(" OR ");
             }
@@ -127,8 +149,8 @@ pub struct CaseSummary {
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
     pub status: Option<String>,
-    /// A unit path key the cases must lie under (already checked against the scope).
-    pub unit_path: Option<String>,
+    /// A unit the cases must lie under (already checked against the scope).
+    pub unit: Option<ScopeUnit>,
     pub assigned_to: Option<Uuid>,
     /// Cases assigned to this worker, or unassigned (a worker's own caseload).
     pub assigned_to_or_unassigned: Option<Uuid>,
@@ -139,13 +161,14 @@ pub struct CaseFilter {
     pub q: Option<String>,
 }
 
-fn where_filters(sql: &mut Sql, scope: &Scope, f: &CaseFilter, now: DateTime<Utc>) {
-    sql.scope(scope);
+fn where_filters(sql: &mut Sql, alias: &str, scope: &Scope, f: &CaseFilter, now: DateTime<Utc>) {
+    sql.scope(alias, scope);
     if let Some(status) = &f.status {
         sql.push(" AND c.status = ").arg(status.clone());
     }
-    if let Some(path) = &f.unit_path {
-        sql.push(" AND c.acting_path LIKE ").arg(format!("{path}%"));
+    if let Some(unit) = &f.unit {
+        sql.push(" AND ");
+        sql.unit(alias, unit);
     }
     if let Some(worker) = f.assigned_to {
         sql.push(" AND c.assigned_to = ").arg(worker);
@@ -233,7 +256,7 @@ pub async fn list_cases(
         "SELECT c.case_id, c.case_number, c.status, c.version, c.acting_unit, c.assigned_to, c.received_at, c.child_name \
          FROM case_summaries c WHERE 1 = 1",
     );
-    where_filters(&mut sql, scope, filter, now);
+    where_filters(&mut sql, "c", scope, filter, now);
     if let Some(cursor) = cursor {
         let (at, id) = parse_case_cursor(cursor).ok_or(BadCursor)?;
         sql.push(" AND (c.received_at < ").arg(at);
@@ -327,7 +350,7 @@ pub async fn counts_by_status(
     now: DateTime<Utc>,
 ) -> Result<BTreeMap<String, i64>, sqlx::Error> {
     let mut sql = Sql::new("SELECT c.status, count(*) FROM case_summaries c WHERE 1 = 1");
-    where_filters(&mut sql, scope, filter, now);
+    where_filters(&mut sql, "c", scope, filter, now);
     sql.push(" GROUP BY c.status");
     let rows: Vec<(String, i64)> = with_db!(db, pool => {
         bind_all!(sqlx::query_as(&sql.text), sql.args).fetch_all(pool).await?
@@ -380,7 +403,7 @@ pub async fn deadline_board(
         deadline_state: None,
         ..filter.clone()
     };
-    where_filters(&mut sql, scope, &board_filter, now);
+    where_filters(&mut sql, "d", scope, &board_filter, now);
     match filter.deadline_state {
         Some(DeadlineState::Overdue) => {
             sql.push(" AND d.due_at <= ").arg(now);
@@ -484,16 +507,16 @@ async fn single(db: &Db, sql: Sql) -> Result<i64, sqlx::Error> {
     with_db!(db, pool => bind_all!(sqlx::query_scalar(&sql.text), sql.args).fetch_one(pool).await)
 }
 
-/// The statistics counts for cases under `unit_path` in `[from, to)`.
+/// The statistics counts for cases under `unit` in `[from, to)`.
 pub async fn statistics(
     db: &Db,
-    unit_path: &str,
+    unit: &ScopeUnit,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<StatisticsCounts, sqlx::Error> {
     let scope = Scope {
-        unit_paths: vec![unit_path.to_owned()],
+        units: vec![unit.clone()],
         opened_by: None,
     };
     let received = |select: &str, tail: &str| {
@@ -502,7 +525,7 @@ pub async fn statistics(
             .arg(from)
             .push(" AND c.received_at < ")
             .arg(to);
-        sql.scope(&scope);
+        sql.scope("c", &scope);
         sql.push(tail);
         sql
     };
@@ -552,7 +575,7 @@ pub async fn statistics(
             .arg(from)
             .push(" AND c.closed_at < ")
             .arg(to);
-        sql.scope(&scope);
+        sql.scope("c", &scope);
         sql.push(tail);
         sql
     };
@@ -570,7 +593,7 @@ pub async fn statistics(
         .push(" AND (c.closed_at IS NULL OR c.closed_at >= ")
         .arg(to)
         .push(")");
-    open.scope(&scope);
+    open.scope("c", &scope);
     s.open_at_end = single(db, open).await?;
     let measures = |kinds: &str, column: &str| {
         let mut sql = Sql::new(&format!(
@@ -578,7 +601,7 @@ pub async fn statistics(
              WHERE m.kind IN ({kinds}) AND m.at >= "
         ));
         sql.arg(from).push(" AND m.at < ").arg(to);
-        sql.scope(&scope);
+        sql.scope("c", &scope);
         sql.push(&format!(" GROUP BY m.{column}"));
         sql
     };
@@ -593,7 +616,7 @@ pub async fn statistics(
         .arg(from)
         .push(" AND d.due_at < ")
         .arg(to);
-    compliance.scope(&scope);
+    compliance.scope("c", &scope);
     compliance.push(" GROUP BY d.rule_id, state");
     let rows: Vec<(String, String, i64)> = with_db!(db, pool => {
         bind_all!(sqlx::query_as(&compliance.text), compliance.args).fetch_all(pool).await?
