@@ -74,6 +74,9 @@ pub struct Application {
     port: u16,
     server: Server,
     pub db: Db,
+    projections: Arc<Projections>,
+    /// The first `projector_count` tasks are the projectors.
+    projector_count: usize,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -85,6 +88,7 @@ impl Application {
         let projections = Projections::new(db.clone());
         projections.prepare().await?;
         let mut tasks = projections.spawn();
+        let projector_count = projections::projector::View::ALL.len();
         let repo = events::EventRepository::new(&db);
         let commands = CaseCommands::new(
             events::case_event_store(repo.clone()),
@@ -106,6 +110,7 @@ impl Application {
             .port();
         let max_body = settings.max_body_bytes as usize;
         let workers = settings.workers;
+        let state_projections = projections.clone();
         let state = web::Data::new(AppState {
             db: db.clone(),
             commands,
@@ -144,6 +149,8 @@ impl Application {
             port,
             server: server.run(),
             db,
+            projections: state_projections,
+            projector_count,
             tasks,
         })
     }
@@ -159,8 +166,19 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        for task in self.tasks {
+        // The projectors finish the batch in hand (its transaction is whole either way), then
+        // the other tasks go.
+        self.projections.stop();
+        let (projectors, others): (Vec<_>, Vec<_>) = self
+            .tasks
+            .into_iter()
+            .enumerate()
+            .partition(|(i, _)| *i < self.projector_count);
+        for (_, task) in others {
             task.abort();
+        }
+        for (_, task) in projectors {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }
         result
     }

@@ -125,6 +125,8 @@ pub struct Projections {
     wakeup: Arc<Wakeup>,
     progress: watch::Sender<u64>,
     status: Mutex<HashMap<&'static str, ViewStatus>>,
+    /// Set when the server stops: projectors finish their batch and end.
+    stopping: watch::Sender<bool>,
 }
 
 /// The statement that opens a transaction that will write.
@@ -152,6 +154,7 @@ impl Projections {
             notifies: wake.values().cloned().collect(),
         });
         let (progress, _) = watch::channel(0);
+        let (stopping, _) = watch::channel(false);
         Arc::new(Self {
             db,
             batch: 500,
@@ -161,6 +164,7 @@ impl Projections {
             wakeup,
             progress,
             status: Mutex::new(HashMap::new()),
+            stopping,
         })
     }
 
@@ -301,6 +305,11 @@ impl Projections {
         Ok(applied)
     }
 
+    /// Asks the projector tasks to end after their current batch.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
     /// Starts one projector task per projection (and the Postgres listener).
     pub fn spawn(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
         let mut tasks: Vec<_> = View::ALL
@@ -315,10 +324,19 @@ impl Projections {
 
     async fn run(self: Arc<Self>, view: View) {
         let wake = self.wake[&view].clone();
+        let mut stopping = self.stopping.subscribe();
         let mut failing = false;
         let mut backoff = Duration::from_millis(100);
         loop {
-            match self.step(view).await {
+            if *stopping.borrow() {
+                return;
+            }
+            // A batch is never interrupted: its transaction commits or rolls back whole.
+            let result = self.step(view).await;
+            if *stopping.borrow() {
+                return;
+            }
+            match result {
                 Ok(n) => {
                     if failing {
                         tracing::info!(projection = view.name(), "projection recovered");
@@ -336,6 +354,7 @@ impl Projections {
                             tokio::time::sleep(self.gather).await;
                         }
                         _ = tokio::time::sleep(self.poll) => {}
+                        _ = stopping.changed() => {}
                     }
                 }
                 Err(e) => {
@@ -350,7 +369,10 @@ impl Projections {
                         s.errors += 1;
                         s.last_error = Some(message);
                     });
-                    tokio::time::sleep(backoff).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = stopping.changed() => {}
+                    }
                     backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
             }
