@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Generated-request fuzzing of the served OpenAPI document with schemathesis (a Python tool),
+# (the coverage phase is left out: under this machine's CPython 3.11.7 it crashes inside
+# hypothesis with "AST constructor recursion depth mismatch" before sending anything),
 # as each role, against the release server on a throwaway SQLite store on 127.0.0.1.
 # Fails if any request gets a 5xx. Usage: scripts/fuzz-api.sh [examples per operation, default 30]
 set -euo pipefail
@@ -34,17 +36,23 @@ hotline=$(login hotline)
 curl -sf "$api/reports" -H "authorization: Bearer $hotline" -H 'content-type: application/json' \
   -d '{"received_at":"2026-03-02T02:10:00+07:00","intake_point":"hotline_111","channel":"phone","target_group":"abused",
        "incident_unit":"03388","abuse_types":["violence"],"children":[{"full_name":"Lò Thị Mai","sex":"female"}]}' >/dev/null
+# Every session first: the fuzzer's random logins soon get this address throttled (429).
+declare -A tokens
+for user in worker chair supervisor hotline admin; do tokens[$user]=$(login "$user"); done
 status=0
 for user in worker chair supervisor hotline admin; do
-  token=$(login "$user")
+  token=${tokens[$user]}
   echo "== schemathesis as $user"
   # Logging out would end the session the run authenticates with.
   "$venv/bin/st" run "$api/openapi.json" --url "http://127.0.0.1:$port" \
     -H "Authorization: Bearer $token" --checks not_a_server_error \
     --max-examples "$examples" --seed 20261124 --workers 2 \
+    --phases examples,fuzzing,stateful \
     --exclude-path /api/v1/auth/logout --request-timeout 30 || status=1
 done
-if grep -q '"level":"ERROR"\|ERROR' "$dir/server.log"; then
-  echo "the server logged errors:"; grep ERROR "$dir/server.log" | head -20; status=1
+# actix logs malformed HTTP from a client ("request parse error") at error level while it answers
+# 400; anything else at error level is a failure of the server's own.
+if grep ERROR "$dir/server.log" | grep -qv "request parse error"; then
+  echo "the server logged errors:"; grep ERROR "$dir/server.log" | grep -v "request parse error" | head -20; status=1
 fi
 exit $status
