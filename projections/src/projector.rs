@@ -241,66 +241,40 @@ impl Projections {
     /// there was nothing to do or another instance holds the projection.
     pub async fn step(&self, view: View) -> Result<usize, ProjectorError> {
         let names = Names::live();
-        let applied = match &self.db {
-            Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                let row: Option<(i32, i64, i64)> = sqlx::query_as(
-                    "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED",
-                )
-                .bind(view.name())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((version, ptx, pseq)) = row else {
-                    return Ok(0);
-                };
-                if version != view.version() {
-                    return Err(ProjectorError::NotReady(view.name()));
-                }
-                let events =
-                    log::next_batch_pg(&mut tx, Position { tx: ptx, seq: pseq }, self.batch)
-                        .await?;
-                let Some(last) = events.last().map(|e| e.position) else {
-                    return Ok(0);
-                };
-                view.apply(&mut *tx, &names, &events).await?;
-                advance(&mut *tx, view.name(), last).await?;
-                tx.commit().await?;
-                self.record(view, |s| {
-                    s.position = last;
-                    s.applied += events.len() as u64;
-                });
-                events.len()
+        let d = dialect(&self.db);
+        // Postgres: the row lock makes one projector per projection across instances; a
+        // locked row means another instance is at work. SQLite: the write lock does it.
+        let lock = match d {
+            Dialect::Postgres => {
+                "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED"
             }
-            Db::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let row: Option<(i32, i64, i64)> = sqlx::query_as(
-                    "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1",
-                )
-                .bind(view.name())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((version, ptx, pseq)) = row else {
-                    return Err(ProjectorError::NotReady(view.name()));
-                };
-                if version != view.version() {
-                    return Err(ProjectorError::NotReady(view.name()));
-                }
-                let events =
-                    log::next_batch_sqlite(&mut tx, Position { tx: ptx, seq: pseq }, self.batch)
-                        .await?;
-                let Some(last) = events.last().map(|e| e.position) else {
-                    return Ok(0);
-                };
-                view.apply(&mut *tx, &names, &events).await?;
-                advance(&mut *tx, view.name(), last).await?;
-                tx.commit().await?;
-                self.record(view, |s| {
-                    s.position = last;
-                    s.applied += events.len() as u64;
-                });
-                events.len()
-            }
+            Dialect::Sqlite => "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1",
         };
+        let applied = crate::with_db!(&self.db, pool => {
+            let mut tx = pool.begin_with(begin_write(d)).await?;
+            let row: Option<(i32, i64, i64)> =
+                sqlx::query_as(lock).bind(view.name()).fetch_optional(&mut *tx).await?;
+            let (version, at) = match row {
+                Some((version, tx, seq)) => (version, Position { tx, seq }),
+                None if d == Dialect::Postgres => return Ok(0),
+                None => return Err(ProjectorError::NotReady(view.name())),
+            };
+            if version != view.version() {
+                return Err(ProjectorError::NotReady(view.name()));
+            }
+            let events = next_batch(&mut *tx, at, self.batch).await?;
+            let Some(last) = events.last().map(|e| e.position) else {
+                return Ok(0);
+            };
+            view.apply(&mut *tx, &names, &events).await?;
+            advance(&mut *tx, view.name(), last).await?;
+            tx.commit().await?;
+            self.record(view, |s| {
+                s.position = last;
+                s.applied += events.len() as u64;
+            });
+            events.len()
+        });
         self.progress.send_modify(|n| *n = n.wrapping_add(1));
         Ok(applied)
     }

@@ -172,8 +172,8 @@ async fn idempotent_replays(app: &TestApp, cast: &Cast, trial: usize) {
     let (_, list) = app.get(&cast.hotline, "/cases").await;
     assert_eq!(
         list["items"].as_array().unwrap().len(),
-        1,
-        "one case only: {list}"
+        trial + 1,
+        "one case per key: {list}"
     );
 
     // The same key with another body is refused.

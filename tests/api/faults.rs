@@ -6,10 +6,8 @@ use crate::both_stores;
 use crate::helpers::*;
 use aggregates::case::{CaseEvent, NoteAdded};
 use aggregates::codes::Role;
-use aggregates::policy::Grant;
 use aggregates::text::LongText;
 use aggregates::units::UnitCode;
-use casebook::store::users::{self, NewUser};
 use projections::record::EventMetadata;
 use projections::with_db;
 use reqwest::StatusCode;
@@ -94,22 +92,7 @@ async fn prepare_users(url: &str) {
         ("tongdai111", Role::HotlineOperator, "VN"),
         ("mai.worker", Role::SocialWorker, COMMUNE),
     ] {
-        users::create(
-            &db,
-            &NewUser {
-                id: uuid::Uuid::now_v7(),
-                username: name,
-                display_name: name,
-                password_hash: &casebook::auth::hash_password(PASSWORD).unwrap(),
-                grants: &[Grant {
-                    role,
-                    unit: UnitCode::parse(unit).unwrap(),
-                }],
-                now: chrono::Utc::now(),
-            },
-        )
-        .await
-        .unwrap();
+        create_user(&db, name, &[(role, unit)]).await;
     }
     db.close().await;
 }

@@ -133,27 +133,7 @@ impl TestApp {
 
     /// A user created in the store, logged in over HTTP.
     pub async fn user(&self, username: &str, grants: &[(Role, &str)]) -> TestUser {
-        let grants: Vec<Grant> = grants
-            .iter()
-            .map(|(role, unit)| Grant {
-                role: *role,
-                unit: UnitCode::parse(unit).unwrap(),
-            })
-            .collect();
-        let id = uuid::Uuid::now_v7();
-        users::create(
-            &self.db,
-            &NewUser {
-                id,
-                username,
-                display_name: &format!("Cán bộ {username}"),
-                password_hash: password_hash(),
-                grants: &grants,
-                now: chrono::Utc::now(),
-            },
-        )
-        .await
-        .expect("user created");
+        let id = create_user(&self.db, username, grants).await;
         let token = self.login(username, PASSWORD).await;
         TestUser {
             id,
@@ -263,6 +243,32 @@ impl TestApp {
         let value = self.ok(by, "/reports", body).await;
         value["cases"][0]["id"].as_str().unwrap().to_owned()
     }
+}
+
+/// A user with `PASSWORD`, straight in the store.
+pub async fn create_user(db: &Db, username: &str, grants: &[(Role, &str)]) -> uuid::Uuid {
+    let grants: Vec<Grant> = grants
+        .iter()
+        .map(|(role, unit)| Grant {
+            role: *role,
+            unit: UnitCode::parse(unit).unwrap(),
+        })
+        .collect();
+    let id = uuid::Uuid::now_v7();
+    users::create(
+        db,
+        &NewUser {
+            id,
+            username,
+            display_name: &format!("Cán bộ {username}"),
+            password_hash: password_hash(),
+            grants: &grants,
+            now: chrono::Utc::now(),
+        },
+    )
+    .await
+    .expect("user created");
+    id
 }
 
 /// A count the long reliability runs raise (`scripts/reliability.sh` sets `RELIABILITY_<NAME>`);

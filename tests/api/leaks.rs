@@ -4,9 +4,6 @@
 
 use crate::helpers::*;
 use aggregates::codes::Role;
-use aggregates::policy::Grant;
-use aggregates::units::UnitCode;
-use casebook::store::users::{self, NewUser};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::process::{Command, Stdio};
@@ -24,7 +21,6 @@ async fn no_personal_data_reaches_the_logs_or_the_wrong_reader() {
     let db = casebook::startup::open_store(&casebook::config::Settings::for_database(&url))
         .await
         .unwrap();
-    let hash = casebook::auth::hash_password(PASSWORD).unwrap();
     for (name, role, unit) in [
         ("tongdai111", Role::HotlineOperator, "VN"),
         ("mai.worker", Role::SocialWorker, COMMUNE),
@@ -32,22 +28,7 @@ async fn no_personal_data_reaches_the_logs_or_the_wrong_reader() {
         ("lan.supervisor", Role::Supervisor, PROVINCE),
         ("binh.worker", Role::SocialWorker, OTHER_COMMUNE),
     ] {
-        users::create(
-            &db,
-            &NewUser {
-                id: uuid::Uuid::now_v7(),
-                username: name,
-                display_name: name,
-                password_hash: &hash,
-                grants: &[Grant {
-                    role,
-                    unit: UnitCode::parse(unit).unwrap(),
-                }],
-                now: chrono::Utc::now(),
-            },
-        )
-        .await
-        .unwrap();
+        create_user(&db, name, &[(role, unit)]).await;
     }
     db.close().await;
 
