@@ -27,7 +27,7 @@ status=${PIPESTATUS[0]}
   echo
   echo "| test | figures |"
   echo "|---|---|"
-  grep -E "^RELIABILITY " "$log" | sed -E 's/^RELIABILITY ([a-z_0-9]+) (.*)$/| \1 | \2 |/'
+  grep -oE "RELIABILITY .*" "$log" | sed -E 's/^RELIABILITY ([a-z_0-9]+) (.*)$/| \1 | \2 |/'
   echo
   echo "Result: $(grep -E '^test result' "$log" | tail -1)"
 } > RELIABILITY.md

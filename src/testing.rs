@@ -207,11 +207,36 @@ impl PgServer {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
 
-    /// Stops the server at once, as a crash would (`pg_ctl stop -m immediate`).
+    /// Stops the server at once, as a crash would (`pg_ctl stop -m immediate`: SIGQUIT to the
+    /// postmaster, no shutdown checkpoint), and waits until it is gone.
     pub fn kill_immediate(&self) {
-        let _ = Command::new("kill")
+        let pidfile = self.dir.join("data").join("postmaster.pid");
+        let postmaster = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|s| s.lines().next().map(|l| l.trim().to_owned()))
+            .expect("a running postmaster has its pid file");
+        let status = Command::new("kill")
             .arg("-QUIT")
-            .arg(self.pid.to_string())
-            .status();
+            .arg(&postmaster)
+            .status()
+            .expect("kill runs");
+        assert!(
+            status.success(),
+            "the postmaster {postmaster} could not be signalled"
+        );
+        let started = Instant::now();
+        while Command::new("kill")
+            .arg("-0")
+            .arg(&postmaster)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "Postgres did not stop"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }

@@ -116,6 +116,8 @@ struct Ledger {
     sent_notes: BTreeSet<String>,
     acknowledged_notes: BTreeSet<String>,
     acknowledged_cases: BTreeSet<String>,
+    /// Requests that got no success (the outage was felt).
+    failed: usize,
 }
 
 /// Clients sending notes on the seed cases (and, for one of them, new reports) until stopped.
@@ -183,8 +185,14 @@ impl Burst {
                                 ledger.lock().unwrap().acknowledged_notes.insert(text);
                             }
                         }
-                        Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
-                        Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                        Ok(_) => {
+                            ledger.lock().unwrap().failed += 1;
+                            tokio::time::sleep(Duration::from_millis(5)).await
+                        }
+                        Err(_) => {
+                            ledger.lock().unwrap().failed += 1;
+                            tokio::time::sleep(Duration::from_millis(20)).await
+                        }
                     }
                 }
             }));
@@ -287,6 +295,7 @@ fn snapshot(ledger: &Arc<Mutex<Ledger>>) -> Ledger {
         sent_notes: l.sent_notes.clone(),
         acknowledged_notes: l.acknowledged_notes.clone(),
         acknowledged_cases: l.acknowledged_cases.clone(),
+        failed: l.failed,
     }
 }
 
@@ -372,10 +381,15 @@ async fn a_postgres_crash_under_load_loses_no_acknowledged_event() {
     }
     burst.stop().await;
     let ledger = snapshot(&ledger);
+    assert!(
+        ledger.failed > 0,
+        "no request failed: the database never went down"
+    );
     check_against_ledger(&url, &client, &server.base, &tokens.1, &ledger).await;
     println!(
-        "RELIABILITY postgres_crash crashes={crashes} acknowledged_commands={} lost=0 invented=0 duplicated=0 views_behind=0",
-        ledger.acknowledged_notes.len() + ledger.acknowledged_cases.len()
+        "RELIABILITY postgres_crash crashes={crashes} acknowledged_commands={} refused_during_outages={} lost=0 invented=0 duplicated=0 views_behind=0",
+        ledger.acknowledged_notes.len() + ledger.acknowledged_cases.len(),
+        ledger.failed
     );
     server.kill_9();
 }
