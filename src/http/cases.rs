@@ -537,6 +537,8 @@ pub async fn report(
             .map_err(exec_error)?;
         state.metrics.command_accepted();
         tracing::info!(report_id = %report_id, cases = opened.len(), "report received");
+        // The first child's case: a report about one child (the usual) names its case.
+        let location = opened.first().map(|c| format!("/api/v1/cases/{}", c.id));
         let mut answer = Answer::json(
             StatusCode::CREATED,
             &ReportResponse {
@@ -544,7 +546,7 @@ pub async fn report(
                 cases: opened,
             },
         )?;
-        answer.location = None;
+        answer.location = location;
         Ok(answer)
     })
     .await
