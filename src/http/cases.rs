@@ -454,6 +454,31 @@ pub async fn report(
     let ApiJson { value, body_hash } = body;
     let (st, cl) = (state.clone(), caller.clone());
     idempotent(&st, &cl, &req, &body_hash, |key| async move {
+        // The same key may have opened cases already, its answer lost with a process that died
+        // after the commit: answer with those cases rather than open them again.
+        if let Some(key) = &key {
+            let earlier =
+                crate::store::events::reported_with_key(&state.db, caller.id(), key).await?;
+            if let Some((_, _, report_id)) = earlier.first() {
+                let location = earlier.first().map(|c| format!("/api/v1/cases/{}", c.0));
+                let cases = earlier
+                    .iter()
+                    .map(|(id, number, _)| OpenedCase {
+                        id: *id,
+                        case_number: number.clone(),
+                    })
+                    .collect();
+                let mut answer = Answer::json(
+                    StatusCode::CREATED,
+                    &ReportResponse {
+                        report_id: *report_id,
+                        cases,
+                    },
+                )?;
+                answer.location = location;
+                return Ok(answer);
+            }
+        }
         let parsed = value.parse(&state.units)?;
         let actor = caller.actor();
         let now = Utc::now();

@@ -100,3 +100,43 @@ pub type CaseEventStore = PersistedEventStore<EventRepository, Case>;
 pub fn case_event_store(repo: EventRepository) -> CaseEventStore {
     PersistedEventStore::new_event_store(repo)
 }
+
+/// The cases an earlier report by `actor` with this `Idempotency-Key` opened: (case id, case
+/// number, report id), in case-number order. Empty when the key opened nothing.
+pub async fn reported_with_key(
+    db: &projections::Db,
+    actor: uuid::Uuid,
+    key: &str,
+) -> Result<Vec<(uuid::Uuid, String, uuid::Uuid)>, sqlx::Error> {
+    let sql = match db {
+        projections::Db::Postgres(_) => {
+            "SELECT aggregate_id, payload::text FROM events \
+             WHERE event_type = 'CaseReported' AND metadata ->> 'idempotency_key' = $1 \
+               AND metadata ->> 'actor_id' = $2"
+        }
+        projections::Db::Sqlite(_) => {
+            "SELECT aggregate_id, payload FROM events \
+             WHERE event_type = 'CaseReported' AND json_extract(metadata, '$.idempotency_key') = $1 \
+               AND json_extract(metadata, '$.actor_id') = $2"
+        }
+    };
+    let rows: Vec<(String, String)> = projections::with_db!(db, pool => sqlx::query_as(sql)
+        .bind(key)
+        .bind(actor.to_string())
+        .fetch_all(pool)
+        .await)?;
+    let mut cases: Vec<(uuid::Uuid, String, uuid::Uuid)> = rows
+        .into_iter()
+        .filter_map(|(id, payload)| {
+            let payload: serde_json::Value = serde_json::from_str(&payload).ok()?;
+            let reported = &payload["CaseReported"];
+            Some((
+                uuid::Uuid::parse_str(&id).ok()?,
+                reported["case_number"].as_str()?.to_owned(),
+                uuid::Uuid::parse_str(reported["report_id"].as_str()?).ok()?,
+            ))
+        })
+        .collect();
+    cases.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(cases)
+}

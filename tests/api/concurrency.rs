@@ -255,3 +255,68 @@ async fn acknowledged_work_survives_a_restart(store: Store) {
     .await;
 }
 both_stores!(acknowledged_work_survives_a_restart);
+
+/// The process died after a keyed command committed and before its answer was stored: the
+/// retry finds the events the key produced and does not run the command again.
+async fn a_key_whose_answer_was_lost_does_not_run_twice(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let body = report_body(&hours_ago(2), COMMUNE, &["Lò Thị Mai", "Lò Văn Nam"]);
+    let key = [("idempotency-key", "lost-answer-1")];
+    let (status, _, first) = app
+        .request(
+            Method::POST,
+            Some(&cast.hotline.token),
+            "/reports",
+            Some(&body),
+            &key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let id = first["cases"][0]["id"].as_str().unwrap().to_owned();
+    let note_key = [("idempotency-key", "lost-answer-2")];
+    let path = format!("/cases/{id}/notes");
+    let (status, _, _) = app
+        .request(
+            Method::POST,
+            Some(&cast.worker.token),
+            &path,
+            Some(&json!({"text": "một lần"})),
+            &note_key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let before = stream_sequences(&app, &id).await.len();
+    // What a crash between the commit and storing the answer leaves: no stored answer.
+    with_db!(&app.db, pool => sqlx::query("DELETE FROM idempotency_keys").execute(pool).await.map(|_| ()).unwrap());
+
+    let (status, _, again) = app
+        .request(
+            Method::POST,
+            Some(&cast.hotline.token),
+            "/reports",
+            Some(&body),
+            &key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again, first, "the same cases, not new ones");
+    let (status, _, _) = app
+        .request(
+            Method::POST,
+            Some(&cast.worker.token),
+            &path,
+            Some(&json!({"text": "một lần"})),
+            &note_key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        stream_sequences(&app, &id).await.len(),
+        before,
+        "the note was not recorded twice"
+    );
+    let (_, list) = app.get(&cast.hotline, "/cases").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+}
+both_stores!(a_key_whose_answer_was_lost_does_not_run_twice);
