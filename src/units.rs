@@ -187,24 +187,6 @@ impl UnitDirectory {
             .any(|u| u.parent_code.as_deref() == Some(code))
     }
 
-    /// Every unit at or under `code`.
-    pub fn subtree(&self, code: &str) -> Vec<String> {
-        let units = self.units.read().unwrap_or_else(|e| e.into_inner());
-        let mut out = vec![code.to_owned()];
-        let mut i = 0;
-        while i < out.len() {
-            let parent = out[i].clone();
-            out.extend(
-                units
-                    .values()
-                    .filter(|u| u.parent_code.as_deref() == Some(parent.as_str()))
-                    .map(|u| u.code.clone()),
-            );
-            i += 1;
-        }
-        out
-    }
-
     pub fn all(&self) -> Vec<Unit> {
         let mut all: Vec<Unit> = self
             .units

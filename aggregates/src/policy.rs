@@ -29,10 +29,6 @@ impl Actor {
         Self { user_id, grants }
     }
 
-    pub fn has_role(&self, role: Role) -> bool {
-        self.grants.iter().any(|g| g.role == role)
-    }
-
     /// The units on which the actor holds `role`.
     pub fn units_for(&self, role: Role) -> impl Iterator<Item = &UnitCode> {
         self.grants

@@ -12,10 +12,6 @@ pub enum Db {
 }
 
 impl Db {
-    pub fn is_postgres(&self) -> bool {
-        matches!(self, Db::Postgres(_))
-    }
-
     pub fn kind(&self) -> &'static str {
         match self {
             Db::Postgres(_) => "postgres",

@@ -172,10 +172,6 @@ impl Projections {
         self.wakeup.clone()
     }
 
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
     pub fn status(&self) -> HashMap<&'static str, ViewStatus> {
         self.status
             .lock()

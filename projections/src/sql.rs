@@ -201,10 +201,6 @@ impl Rows {
         self.rows.push(row);
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// Writes the buffered rows, as few statements as the drivers' parameter limits allow.
     pub async fn flush<C: Conn>(&mut self, c: &mut C) -> Result<(), sqlx::Error> {
         // SQLite allows 32766 parameters per statement, Postgres 65535.

@@ -460,7 +460,6 @@ pub async fn report(
             let earlier =
                 crate::store::events::reported_with_key(&state.db, caller.id(), key).await?;
             if let Some((_, _, report_id)) = earlier.first() {
-                let location = earlier.first().map(|c| format!("/api/v1/cases/{}", c.0));
                 let cases = earlier
                     .iter()
                     .map(|(id, number, _)| OpenedCase {
@@ -468,15 +467,7 @@ pub async fn report(
                         case_number: number.clone(),
                     })
                     .collect();
-                let mut answer = Answer::json(
-                    StatusCode::CREATED,
-                    &ReportResponse {
-                        report_id: *report_id,
-                        cases,
-                    },
-                )?;
-                answer.location = location;
-                return Ok(answer);
+                return report_answer(*report_id, cases);
             }
         }
         let parsed = value.parse(&state.units)?;
@@ -562,19 +553,18 @@ pub async fn report(
             .map_err(exec_error)?;
         state.metrics.command_accepted();
         tracing::info!(report_id = %report_id, cases = opened.len(), "report received");
-        // The first child's case: a report about one child (the usual) names its case.
-        let location = opened.first().map(|c| format!("/api/v1/cases/{}", c.id));
-        let mut answer = Answer::json(
-            StatusCode::CREATED,
-            &ReportResponse {
-                report_id,
-                cases: opened,
-            },
-        )?;
-        answer.location = location;
-        Ok(answer)
+        report_answer(report_id, opened)
     })
     .await
+}
+
+/// 201 with the opened cases; `Location` names the first child's case, since a report about one
+/// child (the usual) names its case.
+fn report_answer(report_id: Uuid, cases: Vec<OpenedCase>) -> Result<Answer, ApiError> {
+    let location = cases.first().map(|c| format!("/api/v1/cases/{}", c.id));
+    let mut answer = Answer::json(StatusCode::CREATED, &ReportResponse { report_id, cases })?;
+    answer.location = location;
+    Ok(answer)
 }
 
 #[derive(Debug, Deserialize)]

@@ -168,10 +168,6 @@ impl Fields {
             .push(FieldError::new(field, code, Bilingual::new(vi, en)));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
-    }
-
     /// `Ok` when no field had a problem.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {

@@ -70,14 +70,6 @@ pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
         .map(|_| ()))
 }
 
-pub async fn delete_for_user(db: &Db, user_id: Uuid) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(pool)
-        .await
-        .map(|_| ()))
-}
-
 pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     with_db!(db, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)

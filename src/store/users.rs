@@ -244,8 +244,3 @@ pub async fn update(db: &Db, id: Uuid, c: &UserChanges<'_>) -> Result<bool, sqlx
         Ok(true)
     })
 }
-
-/// Whether any admin account exists (to tell a new operator how to start).
-pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
-    with_db!(db, pool => sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(pool).await)
-}
