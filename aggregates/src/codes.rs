@@ -178,6 +178,10 @@ codes! {
         Parent = "parent", "Cha, mẹ", "Parent";
         StepParent = "step_parent", "Cha dượng, mẹ kế", "Step-parent";
         OtherCarer = "other_carer", "Người chăm sóc khác", "Other carer";
+        Father = "father", "Cha", "Father";
+        Mother = "mother", "Mẹ", "Mother";
+        StepFather = "step_father", "Cha dượng", "Step-father";
+        StepMother = "step_mother", "Mẹ kế", "Step-mother";
         Relative = "relative", "Người thân", "Relative";
         Teacher = "teacher", "Giáo viên", "Teacher";
         Acquaintance = "acquaintance", "Người quen", "Acquaintance";
@@ -191,7 +195,55 @@ impl PerpetratorRelationship {
     /// Parents and carers: ND56 art. 26(3) makes the case an emergency and art. 27(1)(h)
     /// excludes their view from the detailed assessment.
     pub fn is_caregiver(self) -> bool {
-        matches!(self, Self::Parent | Self::StepParent | Self::OtherCarer)
+        matches!(
+            self,
+            Self::Parent
+                | Self::StepParent
+                | Self::OtherCarer
+                | Self::Father
+                | Self::Mother
+                | Self::StepFather
+                | Self::StepMother
+        )
+    }
+
+    /// Whether `carer` is, or may be, the person this relationship names as the perpetrator. A
+    /// general code (`parent`) may be either parent: the view of someone who may have caused
+    /// the harm is not taken until the report names the perpetrator exactly.
+    pub fn may_be(self, carer: Carer) -> bool {
+        use Carer as C;
+        match self {
+            Self::Father => carer == C::Father,
+            Self::Mother => carer == C::Mother,
+            Self::StepFather => carer == C::StepFather,
+            Self::StepMother => carer == C::StepMother,
+            Self::Parent => matches!(carer, C::Father | C::Mother),
+            Self::StepParent => matches!(carer, C::StepFather | C::StepMother),
+            Self::OtherCarer => matches!(carer, C::Guardian | C::OtherCarer),
+            _ => false,
+        }
+    }
+}
+
+codes! {
+    /// Whose view the detailed assessment records under ND56 art. 27(1)(h).
+    Carer("carer") {
+        Father = "father", "Cha", "Father";
+        Mother = "mother", "Mẹ", "Mother";
+        StepFather = "step_father", "Cha dượng", "Step-father";
+        StepMother = "step_mother", "Mẹ kế", "Step-mother";
+        Grandparent = "grandparent", "Ông, bà", "Grandparent";
+        Guardian = "guardian", "Người giám hộ", "Guardian";
+        OtherCarer = "other_carer", "Người chăm sóc khác", "Other carer";
+    }
+}
+
+codes! {
+    /// Conditions for a temporary separation, ND56 art. 32(1).
+    SeparationGround("separation_ground") {
+        CaregiverIsPerpetrator = "caregiver_is_perpetrator", "Cha mẹ, người chăm sóc là người xâm hại trẻ em", "The abuse or risk comes from a parent or carer";
+        CaregiverRefusesPlan = "caregiver_refuses_plan", "Cha mẹ, người chăm sóc không đồng ý hoặc không thực hiện kế hoạch hỗ trợ, can thiệp", "The parent or carer refuses or does not carry out the plan";
+        RiskOfFurtherAbuse = "risk_of_further_abuse", "Trẻ em có nguy cơ tiếp tục bị cha mẹ, người chăm sóc xâm hại", "The child risks further abuse by a parent or carer";
     }
 }
 
@@ -309,7 +361,8 @@ codes! {
         Unfounded = "unfounded", "Thông tin không có cơ sở", "Unfounded";
         Duplicate = "duplicate", "Trùng hồ sơ", "Duplicate";
         TransferredOut = "transferred_out", "Chuyển ra ngoài hệ thống", "Transferred outside the system";
-        ReachedAdulthood = "reached_adulthood", "Trẻ em đã đủ 18 tuổi", "Child reached 18";
+        ReachedAdulthood = "reached_adulthood", "Người chưa thành niên đã đủ 18 tuổi", "Juvenile reached 18";
+        TurnedSixteen = "turned_16", "Trẻ em đã đủ 16 tuổi", "Child turned 16";
         Other = "other", "Khác", "Other";
     }
 }
@@ -413,6 +466,8 @@ mod tests {
         check_enumeration::<ExploitationSubtype>();
         check_enumeration::<AbuseEnvironment>();
         check_enumeration::<PerpetratorRelationship>();
+        check_enumeration::<Carer>();
+        check_enumeration::<SeparationGround>();
         check_enumeration::<SpecialCircumstance>();
         check_enumeration::<InitialOutcome>();
         check_enumeration::<EmergencyGround>();
@@ -450,6 +505,30 @@ mod tests {
             .filter(|r| r.is_caregiver())
             .map(|r| r.code())
             .collect();
-        assert_eq!(caregivers, ["parent", "step_parent", "other_carer"]);
+        // The exact parent codes were added so that the non-offending parent's view can be
+        // taken (ND56 art. 27(1)(h)); they are caregivers like the general ones.
+        assert_eq!(
+            caregivers,
+            [
+                "parent",
+                "step_parent",
+                "other_carer",
+                "father",
+                "mother",
+                "step_father",
+                "step_mother"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_general_parent_code_may_be_either_parent() {
+        use Carer as C;
+        assert!(PerpetratorRelationship::StepParent.may_be(C::StepFather));
+        assert!(!PerpetratorRelationship::StepParent.may_be(C::Mother));
+        assert!(PerpetratorRelationship::Parent.may_be(C::Mother));
+        assert!(PerpetratorRelationship::Father.may_be(C::Father));
+        assert!(!PerpetratorRelationship::Father.may_be(C::Mother));
+        assert!(!PerpetratorRelationship::Relative.may_be(C::Grandparent));
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! A user holds one or more (role, unit) grants; a grant reaches a case when the case's acting
 //! unit lies under the grant's unit. Hotline operators work nationally but only on the cases they
-//! opened themselves (ND56 art. 22(6)). Admins never reach case content (separation of duties).
+//! opened themselves or were asked to support (ND56 art. 22(6), 31(3)). Admins never reach case
+//! content (separation of duties).
 
 use crate::codes::Role;
 use crate::units::{UnitCode, UnitPath};
@@ -45,6 +46,12 @@ pub struct CaseScope<'a> {
     pub acting_unit: &'a UnitPath,
     /// The intake officer who opened the case.
     pub received_by: Uuid,
+    /// The hotline was asked to support the case and the request stands (ND56 art. 31(3),
+    /// 22(6)): hotline operators reach it as if they had opened it.
+    pub hotline_support: bool,
+    /// Communes whose chair may also decide a temporary separation (and so read the case): the
+    /// incident commune and the child's residence (ND56 art. 32(2)).
+    pub separation_units: [Option<&'a UnitCode>; 2],
 }
 
 /// Everything a user can ask of casebook that needs a permission.
@@ -69,6 +76,8 @@ pub enum Action {
     DecideClosure,
     AddNote,
     CorrectFact,
+    /// Ask the hotline for support, or withdraw the request (ND56 art. 31(3)).
+    RequestHotlineSupport,
     // Case reads
     ReadCase,
     ReadHistory,
@@ -102,7 +111,9 @@ impl Action {
             | Action::ProposeClosure
             | Action::CorrectFact => &[SocialWorker],
             Action::DecideSeparation | Action::DecidePlan | Action::DecideClosure => &[Approver],
-            Action::RecordNeedsMeeting | Action::RecordCourtAction => &[SocialWorker, Approver],
+            Action::RecordNeedsMeeting
+            | Action::RecordCourtAction
+            | Action::RequestHotlineSupport => &[SocialWorker, Approver],
             Action::RecordReferral => &[HotlineOperator, SocialWorker],
             // Supervisors may leave audit remarks; they never edit case facts.
             Action::AddNote => &[HotlineOperator, SocialWorker, Approver, Supervisor],
@@ -139,7 +150,8 @@ pub fn grant_reaches(grant: &Grant, actor: &Actor, case: &CaseScope<'_>) -> bool
     match grant.role {
         Role::Admin => false,
         Role::HotlineOperator => {
-            case.received_by == actor.user_id && case.acting_unit.is_within(&grant.unit)
+            (case.received_by == actor.user_id || case.hotline_support)
+                && case.acting_unit.is_within(&grant.unit)
         }
         Role::SocialWorker | Role::Approver | Role::Supervisor => {
             case.acting_unit.is_within(&grant.unit)
@@ -163,6 +175,17 @@ pub fn authorize_on_case<'a>(
             .grants
             .iter()
             .find(|g| g.role == *role && grant_reaches(g, actor, case))
+        {
+            return Ok(grant);
+        }
+    }
+    // The chair of the incident or residence commune decides a separation even when the case
+    // acts elsewhere (ND56 art. 32(2)), and reads the case it decides on.
+    if matches!(action, Action::DecideSeparation | Action::ReadCase) {
+        if let Some(grant) = actor
+            .grants
+            .iter()
+            .find(|g| g.role == Role::Approver && case.separation_units.contains(&Some(&g.unit)))
         {
             return Ok(grant);
         }
@@ -256,6 +279,8 @@ mod tests {
         let scope = CaseScope {
             acting_unit: &here,
             received_by: Uuid::now_v7(),
+            hotline_support: false,
+            separation_units: [None, None],
         };
         assert!(authorize_on_case(&worker, Action::SubmitPlan, &scope).is_ok());
         assert_eq!(
@@ -266,6 +291,8 @@ mod tests {
         let scope = CaseScope {
             acting_unit: &elsewhere,
             received_by: Uuid::now_v7(),
+            hotline_support: false,
+            separation_units: [None, None],
         };
         assert_eq!(
             authorize_on_case(&worker, Action::SubmitPlan, &scope),
@@ -284,6 +311,8 @@ mod tests {
         let scope = CaseScope {
             acting_unit: &here,
             received_by: Uuid::now_v7(),
+            hotline_support: false,
+            separation_units: [None, None],
         };
         assert!(authorize_on_case(&supervisor, Action::ReadHistory, &scope).is_ok());
         assert_eq!(
@@ -299,10 +328,14 @@ mod tests {
         let own = CaseScope {
             acting_unit: &here,
             received_by: operator.user_id,
+            hotline_support: false,
+            separation_units: [None, None],
         };
         let other = CaseScope {
             acting_unit: &here,
             received_by: Uuid::now_v7(),
+            hotline_support: false,
+            separation_units: [None, None],
         };
         assert!(authorize_on_case(&operator, Action::ReadCase, &own).is_ok());
         assert!(authorize_on_case(&operator, Action::AddNote, &own).is_ok());
@@ -324,6 +357,8 @@ mod tests {
         let scope = CaseScope {
             acting_unit: &here,
             received_by: admin.user_id,
+            hotline_support: false,
+            separation_units: [None, None],
         };
         assert_eq!(
             authorize_on_case(&admin, Action::ReadCase, &scope),
@@ -343,6 +378,8 @@ mod tests {
         let scope = CaseScope {
             acting_unit: &here,
             received_by: operator.user_id,
+            hotline_support: false,
+            separation_units: [None, None],
         };
         let access = |a: &Actor| field_access(a, &a.grants[0], &scope);
         assert!(access(&operator).reporter);
@@ -357,5 +394,44 @@ mod tests {
         assert!(authorize_intake(&worker, &path()).is_ok());
         let elsewhere = UnitPath::from_codes(&["VN", "12", "03390"]).unwrap();
         assert!(authorize_intake(&worker, &elsewhere).is_err());
+    }
+
+    #[test]
+    fn a_hotline_operator_reaches_a_case_it_was_asked_to_support() {
+        let operator = actor(&[(Role::HotlineOperator, "VN")]);
+        let here = path();
+        let supported = CaseScope {
+            acting_unit: &here,
+            received_by: Uuid::now_v7(),
+            hotline_support: true,
+            separation_units: [None, None],
+        };
+        assert!(authorize_on_case(&operator, Action::ReadCase, &supported).is_ok());
+        assert!(authorize_on_case(&operator, Action::AddNote, &supported).is_ok());
+        assert!(authorize_on_case(&operator, Action::RecordReferral, &supported).is_ok());
+        assert_eq!(
+            authorize_on_case(&operator, Action::SubmitPlan, &supported),
+            Err(AccessDenied::RoleNotAllowed)
+        );
+    }
+
+    #[test]
+    fn the_residence_chair_decides_a_separation_of_a_case_acting_elsewhere() {
+        // ND56 art. 32(2): the chair of the residence or of the incident commune decides.
+        let residence_chair = actor(&[(Role::Approver, "03390")]);
+        let here = path();
+        let residence = unit("03390");
+        let scope = CaseScope {
+            acting_unit: &here,
+            received_by: Uuid::now_v7(),
+            hotline_support: false,
+            separation_units: [Some(&residence), None],
+        };
+        assert!(authorize_on_case(&residence_chair, Action::DecideSeparation, &scope).is_ok());
+        assert!(authorize_on_case(&residence_chair, Action::ReadCase, &scope).is_ok());
+        assert_eq!(
+            authorize_on_case(&residence_chair, Action::DecidePlan, &scope),
+            Err(AccessDenied::OutOfJurisdiction)
+        );
     }
 }

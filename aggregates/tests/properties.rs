@@ -563,18 +563,34 @@ fn check_events(
                 prop_assert!(services.rules.get(&d.rule_id).is_some());
             }
             CaseEvent::DeadlineMet(d) => {
-                let open = s
-                    .deadlines
-                    .iter()
-                    .any(|x| x.deadline_id == d.deadline_id && x.is_open());
-                prop_assert!(open, "met {} that is not running", d.deadline_id);
+                // A clock already met is met again only by an earlier business time (a step
+                // typed later but taken earlier, procedure.md §4).
+                let running_or_earlier = s.deadlines.iter().any(|x| {
+                    x.deadline_id == d.deadline_id
+                        && match &x.outcome {
+                            None => true,
+                            Some(aggregates::deadlines::DeadlineOutcome::Met { at, .. }) => {
+                                d.met_at < *at
+                            }
+                            Some(_) => false,
+                        }
+                });
+                prop_assert!(
+                    running_or_earlier,
+                    "met {} that is not running",
+                    d.deadline_id
+                );
             }
             CaseEvent::DeadlineCancelled(d) => {
-                let open = s
-                    .deadlines
-                    .iter()
-                    .any(|x| x.deadline_id == d.deadline_id && x.is_open());
-                prop_assert!(open, "cancelled {} that is not running", d.deadline_id);
+                // A met clock is cancelled only when an earlier first response re-anchors it.
+                let known = s.deadlines.iter().any(|x| {
+                    x.deadline_id == d.deadline_id
+                        && !matches!(
+                            x.outcome,
+                            Some(aggregates::deadlines::DeadlineOutcome::Cancelled { .. })
+                        )
+                });
+                prop_assert!(known, "cancelled {} that is not running", d.deadline_id);
             }
             _ => {}
         }

@@ -31,6 +31,9 @@ pub struct SeparationRecord {
     pub extensions: Vec<Recorded<SeparationExtended>>,
     /// A court ordered the separation to continue (beyond the 15-day cap).
     pub court_until: Option<DateTime<Utc>>,
+    /// When that court order was made: from then on the days count under the court's term.
+    #[serde(default)]
+    pub court_ordered_at: Option<DateTime<Utc>>,
     pub end: Option<Recorded<SeparationEnded>>,
 }
 
@@ -107,6 +110,9 @@ pub struct Case {
     pub closure: Option<Recorded<CaseClosed>>,
     pub notes: Vec<Recorded<NoteAdded>>,
     pub corrections: Vec<Recorded<FactCorrected>>,
+    /// The standing request for the hotline's support, if any (ND56 art. 31(3)).
+    #[serde(default)]
+    pub hotline_support: Option<Recorded<HotlineSupportRequested>>,
     pub deadlines: Vec<Deadline>,
     /// The stored type of every event, by sequence (index = sequence - 1).
     pub event_kinds: Vec<String>,
@@ -152,6 +158,12 @@ impl Case {
             (Some(report), Some(unit)) => Some(CaseScope {
                 acting_unit: unit,
                 received_by: report.fact.received_by,
+                hotline_support: self.hotline_support.is_some()
+                    && self.status != CaseStatus::Closed,
+                separation_units: [
+                    Some(report.fact.incident_unit.unit()),
+                    report.fact.child.residence_unit.as_ref(),
+                ],
             }),
             _ => None,
         }
@@ -171,6 +183,33 @@ impl Case {
             .iter()
             .rev()
             .find(|p| p.status == PlanStatus::Approved)
+    }
+
+    /// The approved plan while it is in force, i.e. not yet reviewed: an approved plan is
+    /// reviewed once (ND56 art. 30); after its review a new plan cycle begins.
+    pub fn plan_in_force(&self) -> Option<&PlanRecord> {
+        let last_review = self.reviews.last().map(|r| r.sequence);
+        self.approved_plan().filter(|p| {
+            p.approval
+                .as_ref()
+                .is_some_and(|a| last_review.is_none_or(|r| a.sequence > r))
+        })
+    }
+
+    /// Whether the current plan cycle (since the last review) has its needs meeting, whose
+    /// minutes belong to the plan dossier (ND56 art. 27(2), 28(2)(b)).
+    pub fn cycle_has_needs_meeting(&self) -> bool {
+        let last_review = self.reviews.last().map_or(0, |r| r.sequence);
+        self.needs_meetings.iter().any(|m| m.sequence > last_review)
+    }
+
+    /// The first urgent response in business time (urgent measures or a separation decision).
+    pub fn first_urgent_response(&self) -> Option<DateTime<Utc>> {
+        self.urgent_measures
+            .iter()
+            .map(|u| u.fact.applied_at)
+            .chain(self.separations.iter().map(|s| s.decision.fact.decided_at))
+            .min()
     }
 
     /// The plan version awaiting a decision.
@@ -276,8 +315,15 @@ impl Case {
             }
             CaseEvent::InitialAssessmentRecorded(e) => {
                 let outcome = e.outcome;
+                // A separation may be decided before the assessment is typed in: then the
+                // emergency already had its response.
+                let emergency = if self.first_urgent_response().is_some() {
+                    self.after_emergency(CaseStatus::Emergency)
+                } else {
+                    CaseStatus::Emergency
+                };
                 self.advance(|_| match outcome {
-                    InitialOutcome::Emergency => CaseStatus::Emergency,
+                    InitialOutcome::Emergency => emergency,
                     // A no-concern outcome is followed by its closure proposal.
                     InitialOutcome::SupportNeeded | InitialOutcome::NoConcern => {
                         CaseStatus::Assessment
@@ -301,6 +347,7 @@ impl Case {
                     until,
                     extensions: Vec::new(),
                     court_until: None,
+                    court_ordered_at: None,
                     end: None,
                 });
             }
@@ -365,8 +412,9 @@ impl Case {
                     plan.status = PlanStatus::Returned;
                     plan.returned = Some(r);
                 }
-                // A returned adjustment leaves the approved plan in force.
-                let next = if self.approved_plan().is_some() {
+                // A returned adjustment leaves the approved plan in force; a plan returned in a
+                // new cycle keeps the case in planning.
+                let next = if self.plan_in_force().is_some() {
                     CaseStatus::InProgress
                 } else {
                     CaseStatus::Planning
@@ -392,6 +440,7 @@ impl Case {
                 {
                     if s.is_active() {
                         s.court_until = Some(until);
+                        s.court_ordered_at = Some(r.fact.ordered_at);
                         s.until = until;
                     }
                 }
@@ -416,7 +465,12 @@ impl Case {
             }
             CaseEvent::ClosureRejected(e) => {
                 if let Some(p) = self.closure_proposal.take() {
-                    self.status = p.status_before;
+                    // A rejected `close` review sends the case back to planning [policy]: the
+                    // reviewed plan is no longer in force.
+                    self.status = match p.proposal.fact.origin {
+                        ProposalOrigin::Review => CaseStatus::Planning,
+                        _ => p.status_before,
+                    };
                 }
                 let r = self.recorded(e);
                 self.closure_rejections.push(r);
@@ -434,6 +488,10 @@ impl Case {
                 let r = self.recorded(e);
                 self.corrections.push(r);
             }
+            CaseEvent::HotlineSupportRequested(e) => {
+                self.hotline_support = Some(self.recorded(e));
+            }
+            CaseEvent::HotlineSupportWithdrawn(_) => self.hotline_support = None,
             // The step before it already moved the status; this records it for the views.
             CaseEvent::CaseStatusChanged(e) => self.status = e.to,
             CaseEvent::DeadlineStarted(e) => self.deadlines.push(Deadline::started(&e)),

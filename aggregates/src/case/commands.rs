@@ -46,6 +46,8 @@ pub enum CaseAction {
     DecideClosure(DecideClosure),
     AddNote(AddNote),
     CorrectFact(CorrectFact),
+    RequestHotlineSupport(RequestHotlineSupport),
+    WithdrawHotlineSupport(WithdrawHotlineSupport),
 }
 
 /// Open the case of one child named in a report.
@@ -108,12 +110,17 @@ pub struct ApplyUrgentMeasures {
 pub struct DecideSeparation {
     pub decided_at: DateTime<Utc>,
     pub until: DateTime<Utc>,
+    /// The conditions of ND56 art. 32(1); none given means the case's own facts (a parent or
+    /// carer causing the harm), which must then show one.
+    pub grounds: Vec<SeparationGround>,
     pub placement: LongText,
     pub notes: Option<LongText>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExtendSeparation {
+    /// When the extension was decided (business time).
+    pub extended_at: DateTime<Utc>,
     pub until: DateTime<Utc>,
 }
 
@@ -135,6 +142,7 @@ pub struct RecordDetailedAssessment {
     pub needs: Vec<ServiceType>,
     pub child_view: Option<LongText>,
     pub parent_view: Option<LongText>,
+    pub parent_view_by: Option<Carer>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -246,6 +254,18 @@ pub struct CorrectFact {
     pub reason: LongText,
 }
 
+/// Ask the hotline 111 to support the case (ND56 art. 31(3)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestHotlineSupport {
+    pub reason: Option<LongText>,
+}
+
+/// Withdraw the request for the hotline's support.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WithdrawHotlineSupport {
+    pub reason: Option<LongText>,
+}
+
 impl CaseAction {
     /// The permission the action needs.
     pub fn required_action(&self) -> crate::policy::Action {
@@ -271,6 +291,9 @@ impl CaseAction {
             Self::DecideClosure(_) => A::DecideClosure,
             Self::AddNote(_) => A::AddNote,
             Self::CorrectFact(_) => A::CorrectFact,
+            Self::RequestHotlineSupport(_) | Self::WithdrawHotlineSupport(_) => {
+                A::RequestHotlineSupport
+            }
         }
     }
 }

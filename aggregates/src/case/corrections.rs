@@ -135,8 +135,12 @@ pub fn validate(
             text::<20_000>(field, value, false)?
         }
         "parent_view" => {
-            if !value.is_null() && case.caregiver_is_perpetrator() {
-                return Err(CaseError::ParentViewNotApplicable);
+            let by = case
+                .detailed_assessment
+                .as_ref()
+                .and_then(|d| d.fact.parent_view_by);
+            if let Some(refusal) = case.parent_view_refusal(by).filter(|_| !value.is_null()) {
+                return Err(refusal);
             }
             text::<20_000>(field, value, false)?
         }
@@ -171,7 +175,7 @@ pub fn validate(
                     .map_err(|_| invalid(field, "expected YYYY-MM-DD"))?;
                 if let Some(received) = case.received_at() {
                     let received = crate::deadlines::calendar::local_date(received);
-                    if born > received || super::decide::age_on(born, received) >= 18 {
+                    if born > received || super::business_time::age_on(born, received) >= 18 {
                         return Err(invalid(field, "not the birth date of a child"));
                     }
                 }

@@ -137,6 +137,29 @@ pub enum CaseError {
     FieldNotCorrectable { field: String },
     #[error("the new value for `{field}` is not valid: {problem}")]
     CorrectionValueInvalid { field: String, problem: String },
+    #[error("`{field}` is before {earliest}, the earliest business time casebook accepts")]
+    TimeTooEarly {
+        field: &'static str,
+        earliest: DateTime<Utc>,
+    },
+    #[error("the child is 16 or older, and this province does not accept juvenile cases")]
+    JuvenileCasesNotAccepted,
+    #[error("name the condition of ND56 art. 32(1) the separation rests on (`grounds`)")]
+    SeparationGroundsRequired,
+    #[error("the view of the parent or carer who caused the harm is not taken (ND56 art. 27(1)(h)); if another carer gave it, name the perpetrator exactly")]
+    ParentViewFromPerpetrator,
+    #[error("`parent_view_by` says whose view `parent_view` is; give the view too")]
+    ParentViewByWithoutView,
+    #[error(
+        "the plan needs the needs meeting of this plan cycle first (ND56 art. 27(2), 28(2)(b))"
+    )]
+    NeedsMeetingMissing,
+    #[error("a case is closed as resolved only on a review with outcome `close`")]
+    ResolvedNeedsCloseReview,
+    #[error("the hotline's support is already requested")]
+    HotlineSupportAlreadyRequested,
+    #[error("the hotline's support has not been requested")]
+    HotlineSupportNotRequested,
     #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
@@ -208,6 +231,15 @@ impl CaseError {
             CorrectionTargetUnknown => "correction_target_unknown",
             FieldNotCorrectable { .. } => "field_not_correctable",
             CorrectionValueInvalid { .. } => "correction_value_invalid",
+            TimeTooEarly { .. } => "time_too_early",
+            JuvenileCasesNotAccepted => "juvenile_cases_not_accepted",
+            SeparationGroundsRequired => "separation_grounds_required",
+            ParentViewFromPerpetrator => "parent_view_from_perpetrator",
+            ParentViewByWithoutView => "parent_view_missing",
+            NeedsMeetingMissing => "needs_meeting_missing",
+            ResolvedNeedsCloseReview => "resolved_needs_close_review",
+            HotlineSupportAlreadyRequested => "hotline_support_already_requested",
+            HotlineSupportNotRequested => "hotline_support_not_requested",
             Calendar(e) => e.code(),
         }
     }
@@ -235,7 +267,10 @@ impl CaseError {
             | PlanItemCompleted
             | ClosurePending
             | ClosureAlreadyProposed
-            | ClosureNotProposed => ErrorKind::Conflict,
+            | ClosureNotProposed
+            | NeedsMeetingMissing
+            | HotlineSupportAlreadyRequested
+            | HotlineSupportNotRequested => ErrorKind::Conflict,
             Calendar(_) => ErrorKind::Unavailable,
             _ => ErrorKind::Invalid,
         }
@@ -245,9 +280,15 @@ impl CaseError {
     pub fn field(&self) -> Option<&str> {
         use CaseError::*;
         match self {
-            TimeInFuture { field } | TimeBeforeStep { field, .. } | UnitIsRoot { field } => {
-                Some(field)
-            }
+            TimeInFuture { field }
+            | TimeBeforeStep { field, .. }
+            | UnitIsRoot { field }
+            | TimeTooEarly { field, .. } => Some(field),
+            JuvenileCasesNotAccepted => Some("child"),
+            SeparationGroundsRequired => Some("grounds"),
+            ParentViewFromPerpetrator => Some("parent_view_by"),
+            ParentViewByWithoutView => Some("parent_view"),
+            ResolvedNeedsCloseReview => Some("reason"),
             SubtypeWithoutType { field } => Some(field),
             ChildAgeAmbiguous | ChildNotAMinor => Some("child"),
             ReporterIdentityWithoutConsent => Some("reporter"),
@@ -347,6 +388,17 @@ impl CaseError {
             CorrectionValueInvalid { field, problem } => {
                 format!("Giá trị mới của `{field}` không hợp lệ: {problem}")
             }
+            TimeTooEarly { field, earliest } => format!(
+                "`{field}` sớm hơn {earliest}, thời điểm sớm nhất casebook chấp nhận"
+            ),
+            JuvenileCasesNotAccepted => "Người này đã đủ 16 tuổi; tỉnh không tiếp nhận hồ sơ người chưa thành niên".into(),
+            SeparationGroundsRequired => "Cần ghi căn cứ tạm thời cách ly theo khoản 1 điều 32 ND56 (`grounds`)".into(),
+            ParentViewFromPerpetrator => "Không lấy ý kiến của cha, mẹ, người chăm sóc là người gây hại (ND56 điều 27(1)(h)); nếu ý kiến của người khác, hãy ghi rõ người gây hại".into(),
+            ParentViewByWithoutView => "`parent_view_by` ghi ý kiến của ai; cần ghi cả ý kiến".into(),
+            NeedsMeetingMissing => "Cần họp xác định nhu cầu của chu kỳ kế hoạch này trước (ND56 điều 27(2), 28(2)(b))".into(),
+            ResolvedNeedsCloseReview => "Chỉ đóng hồ sơ với lý do đã an toàn, ổn định khi rà soát kết luận đóng hồ sơ".into(),
+            HotlineSupportAlreadyRequested => "Đã đề nghị Tổng đài 111 hỗ trợ".into(),
+            HotlineSupportNotRequested => "Chưa đề nghị Tổng đài 111 hỗ trợ".into(),
             Calendar(crate::deadlines::CalendarError::YearMissing(year)) => format!(
                 "Lịch nghỉ lễ chưa có năm {year}: cần nạp lịch chính thức (CASEBOOK_CALENDAR)"
             ),

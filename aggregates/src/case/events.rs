@@ -90,6 +90,10 @@ pub struct CaseReported {
     /// An earlier, closed case about the same child ([policy]: a new report opens a new case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_case_id: Option<Uuid>,
+    /// The child was 16 or 17 when reported (*người chưa thành niên*, not a child under LTE
+    /// art. 1): handled alike, counted apart (procedure.md §2) [policy].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub juvenile: bool,
 }
 
 /// A worker was assigned to the case (*phân công*).
@@ -135,6 +139,9 @@ pub struct UrgentMeasuresApplied {
 pub struct SeparationDecided {
     pub decided_at: DateTime<Utc>,
     pub until: DateTime<Utc>,
+    /// The conditions of ND56 art. 32(1) the decision rests on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grounds: Vec<SeparationGround>,
     pub placement: LongText,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<LongText>,
@@ -178,6 +185,9 @@ pub struct DetailedAssessmentRecorded {
     /// (h) the parents' view, unless they caused the harm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_view: Option<LongText>,
+    /// Whose view (h) is: the non-offending parent's view is taken, the offender's never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_view_by: Option<Carer>,
 }
 
 /// The needs meeting (*họp xác định nhu cầu*, ND56 art. 27(2)).
@@ -354,6 +364,24 @@ pub struct FactCorrected {
     pub reason: LongText,
 }
 
+/// A worker or chair asked the hotline 111 to support the case (ND56 art. 31(3), 22(6)): from
+/// now on hotline operators may read it and add notes and referrals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HotlineSupportRequested {
+    pub requested_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<LongText>,
+}
+
+/// The request for the hotline's support was withdrawn: hotline operators no longer reach the
+/// case (except the one who took its report).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HotlineSupportWithdrawn {
+    pub withdrawn_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<LongText>,
+}
+
 /// The case moved to another status of the procedure. Emitted beside the step that moved it,
 /// so that views follow the status without a copy of the procedure's rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -389,6 +417,8 @@ pub enum CaseEvent {
     CaseClosed(CaseClosed),
     NoteAdded(NoteAdded),
     FactCorrected(FactCorrected),
+    HotlineSupportRequested(HotlineSupportRequested),
+    HotlineSupportWithdrawn(HotlineSupportWithdrawn),
     CaseStatusChanged(CaseStatusChanged),
     DeadlineStarted(DeadlineStarted),
     DeadlineMet(DeadlineMet),
@@ -422,6 +452,8 @@ impl CaseEvent {
             Self::CaseClosed(_) => "CaseClosed",
             Self::NoteAdded(_) => "NoteAdded",
             Self::FactCorrected(_) => "FactCorrected",
+            Self::HotlineSupportRequested(_) => "HotlineSupportRequested",
+            Self::HotlineSupportWithdrawn(_) => "HotlineSupportWithdrawn",
             Self::CaseStatusChanged(_) => "CaseStatusChanged",
             Self::DeadlineStarted(_) => "DeadlineStarted",
             Self::DeadlineMet(_) => "DeadlineMet",
@@ -455,6 +487,8 @@ impl CaseEvent {
             Self::CaseClosed(e) => e.decided_at,
             Self::NoteAdded(e) => e.written_at,
             Self::FactCorrected(e) => e.corrected_at,
+            Self::HotlineSupportRequested(e) => e.requested_at,
+            Self::HotlineSupportWithdrawn(e) => e.withdrawn_at,
             Self::CaseStatusChanged(e) => e.changed_at,
             Self::DeadlineStarted(e) => e.started_at,
             Self::DeadlineMet(e) => e.met_at,

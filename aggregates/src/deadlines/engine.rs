@@ -28,6 +28,12 @@ pub struct Signal {
     pub plan_items: Vec<ItemDue>,
     /// The step closes the case: every open clock stops.
     pub closes_case: bool,
+    /// The end the step decides (a separation's `until`), for [`Limit::DecidedEnd`] rules.
+    pub until: Option<DateTime<Utc>>,
+    /// This step is earlier in business time than the step that started a clock "from the first"
+    /// of several steps (typed later, taken earlier): the clocks that step started at this instant
+    /// start again from this one (procedure.md §4, ND56 art. 26(3), 31(2)).
+    pub reanchors: Option<DateTime<Utc>>,
 }
 
 impl Signal {
@@ -39,6 +45,8 @@ impl Signal {
             item: None,
             plan_items: Vec::new(),
             closes_case: false,
+            until: None,
+            reanchors: None,
         }
     }
 
@@ -81,12 +89,31 @@ impl RuleSet {
         let mut changes = Vec::new();
         let mut still_open: Vec<&Deadline> = deadlines.iter().filter(|d| d.is_open()).collect();
 
-        // 1. Clocks this step meets.
-        still_open.retain(|d| {
-            let meets = self.get(&d.rule_id).is_some_and(|rule| {
+        let meets = |d: &Deadline| {
+            self.get(&d.rule_id).is_some_and(|rule| {
                 signal.matches_any(&rule.met_by)
                     && (d.item_id.is_none() || d.item_id == signal.item)
-            });
+            })
+        };
+
+        // 1a. A clock already met by a step later in business time is met by this earlier one
+        // (typed later, done earlier): the earliest business time judges it. The event that
+        // met it stays; this one says what changed.
+        for d in deadlines {
+            if let Some(super::DeadlineOutcome::Met { at, .. }) = d.outcome {
+                if signal.at < at && signal.at >= d.started_at && meets(d) {
+                    changes.push(DeadlineChange::Met(DeadlineMet {
+                        deadline_id: d.deadline_id.clone(),
+                        met_at: signal.at,
+                        late: signal.at > d.due_at,
+                    }));
+                }
+            }
+        }
+
+        // 1b. Clocks this step meets.
+        still_open.retain(|d| {
+            let meets = meets(d);
             if meets {
                 changes.push(DeadlineChange::Met(DeadlineMet {
                     deadline_id: d.deadline_id.clone(),
@@ -124,7 +151,7 @@ impl RuleSet {
             .iter()
             .filter(|r| signal.matches_any(&r.starts_on))
         {
-            let anchor = match rule.anchor {
+            let rule_anchor = match rule.anchor {
                 Anchor::Trigger => signal.at,
                 Anchor::CaseReceived => received_at,
             };
@@ -134,14 +161,54 @@ impl RuleSet {
                 _ => vec![None],
             };
             for item in keys {
+                let mut anchor = rule_anchor;
                 let item_id = item.map(|i| i.item_id);
+                if let Some(previous_start) = signal.reanchors {
+                    // Only the clocks the later step started move; nothing new begins.
+                    let Some(old) = deadlines.iter().rev().find(|d| {
+                        d.rule_id == rule.id
+                            && d.item_id == item_id
+                            && d.started_at == previous_start
+                            && !matches!(d.outcome, Some(super::DeadlineOutcome::Cancelled { .. }))
+                    }) else {
+                        continue;
+                    };
+                    changes.push(cancel(old, signal.at, CancelReason::Superseded));
+                    still_open.retain(|d| d.deadline_id != old.deadline_id);
+                    let started = start(rule, anchor, item, signal, deadlines, &changes, calendar)?;
+                    if let Some(super::DeadlineOutcome::Met { at, .. }) = old.outcome {
+                        let met = DeadlineMet {
+                            deadline_id: started.deadline_id.clone(),
+                            met_at: at,
+                            late: at > started.due_at,
+                        };
+                        changes.push(DeadlineChange::Started(started));
+                        changes.push(DeadlineChange::Met(met));
+                    } else {
+                        changes.push(DeadlineChange::Started(started));
+                    }
+                    continue;
+                }
                 if let Some(running) = still_open
                     .iter()
                     .position(|d| d.rule_id == rule.id && d.item_id == item_id)
                 {
                     match rule.on_restart {
-                        OnRestart::Keep => continue,
+                        OnRestart::Keep if anchor >= still_open[running].started_at => continue,
+                        // Keep means the earliest start wins: an earlier start replaces it.
+                        OnRestart::Keep => {
+                            changes.push(cancel(
+                                still_open[running],
+                                signal.at,
+                                CancelReason::Superseded,
+                            ));
+                            still_open.remove(running);
+                        }
                         OnRestart::Replace => {
+                            // A decided end moved by an extension still counts from the start.
+                            if matches!(rule.limit, Limit::DecidedEnd { .. }) {
+                                anchor = still_open[running].started_at;
+                            }
                             changes.push(cancel(
                                 still_open[running],
                                 signal.at,
@@ -192,6 +259,13 @@ fn start(
         Limit::ItemEndDate => {
             let ends_on = item.map(|i| i.ends_on).unwrap_or_default();
             (end_of_local_day(ends_on), false)
+        }
+        Limit::DecidedEnd { max_calendar_days } => {
+            let cap = calendar.calendar_days_after(anchor, max_calendar_days, false)?;
+            match signal.until {
+                Some(until) if until <= cap.ends_at => (until, false),
+                _ => (cap.ends_at, cap.provisional),
+            }
         }
         Limit::PlanEndDate => {
             let last = signal

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 pub use calendar::{CalendarError, WorkingCalendar};
 pub use engine::{ItemDue, Signal};
-pub use rules::{Limit, Mark, Rule, RuleError, RuleSet};
+pub use rules::{Limit, Mark, ProcedureSettings, Rule, RuleError, RuleSet};
 
 /// A clock started by a rule (*thời hạn*).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! The deadline rule table of procedure.md §4, as data. The defaults ship with casebook
 //! (`data/deadline-rules.json`); a province may override them with a file of the same shape.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,6 +66,10 @@ pub enum Limit {
     ItemEndDate,
     /// The end of the approved plan's last item end date.
     PlanEndDate,
+    /// The end the decision names (a separation's `until`, moved by each extension), which may
+    /// lie at most `max_calendar_days` after the start, Civil Code counting, never moved past a
+    /// holiday (ND56 art. 32(3): the child's days away from home are days lived).
+    DecidedEnd { max_calendar_days: u32 },
 }
 
 fn default_true() -> bool {
@@ -90,6 +95,14 @@ impl Limit {
             (Limit::ItemEndDate, Limit::ItemEndDate) | (Limit::PlanEndDate, Limit::PlanEndDate) => {
                 true
             }
+            (
+                Limit::DecidedEnd {
+                    max_calendar_days: a,
+                },
+                Limit::DecidedEnd {
+                    max_calendar_days: b,
+                },
+            ) => a <= b,
             _ => false,
         }
     }
@@ -111,6 +124,9 @@ impl Limit {
             }
             Limit::ItemEndDate => "the item's expected end date".into(),
             Limit::PlanEndDate => "the approved plan's last end date".into(),
+            Limit::DecidedEnd { max_calendar_days } => format!(
+                "the decided end, at most {max_calendar_days} calendar days in total (not moved past holidays)"
+            ),
         }
     }
 }
@@ -155,7 +171,51 @@ pub struct Rule {
 struct RuleFile {
     #[allow(dead_code)]
     description: Option<String>,
+    #[serde(default)]
+    procedure: ProcedureOverride,
     rules: Vec<Rule>,
+}
+
+/// Switches of the procedure that are not clocks, set in the same file as the rules so that a
+/// province keeps its whole reading of the procedure in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ProcedureSettings {
+    /// Reports about 16- and 17-year-olds (*người chưa thành niên*) are accepted as juvenile
+    /// cases, handled with the same steps and clocks and counted apart (procedure.md §2)
+    /// [policy]; off, such reports are refused.
+    pub juvenile_cases: bool,
+    /// No business time may lie before this instant (a mistyped year is refused, not stored).
+    pub earliest_business_time: DateTime<Utc>,
+}
+
+impl Default for ProcedureSettings {
+    fn default() -> Self {
+        Self {
+            juvenile_cases: true,
+            earliest_business_time: DateTime::parse_from_rfc3339("2000-01-01T00:00:00+07:00")
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProcedureOverride {
+    juvenile_cases: Option<bool>,
+    earliest_business_time: Option<DateTime<Utc>>,
+}
+
+impl ProcedureSettings {
+    fn with(mut self, o: ProcedureOverride) -> Self {
+        if let Some(v) = o.juvenile_cases {
+            self.juvenile_cases = v;
+        }
+        if let Some(v) = o.earliest_business_time {
+            self.earliest_business_time = v;
+        }
+        self
+    }
 }
 
 /// A rule table that cannot be used.
@@ -204,7 +264,7 @@ pub const SIGNALS: &[(&str, &[&str])] = &[
     ("needs_meeting_held", &[]),
     ("plan_submitted", &["adjustment"]),
     ("plan_approved", &["adjustment"]),
-    ("plan_returned", &[]),
+    ("plan_returned", &["adjustment"]),
     ("service_delivered", &["completed"]),
     ("referral_made", &[]),
     ("court_petition_filed", &[]),
@@ -215,12 +275,15 @@ pub const SIGNALS: &[(&str, &[&str])] = &[
     ("case_closed", &["reason"]),
     ("note_added", &[]),
     ("fact_corrected", &[]),
+    ("hotline_support_requested", &[]),
+    ("hotline_support_withdrawn", &[]),
 ];
 
 /// The rules in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    procedure: ProcedureSettings,
 }
 
 impl RuleSet {
@@ -233,7 +296,10 @@ impl RuleSet {
     pub fn from_json(json: &str) -> Result<Self, RuleError> {
         let file: RuleFile =
             serde_json::from_str(json).map_err(|e| RuleError::Invalid(e.to_string()))?;
-        let set = Self { rules: file.rules };
+        let set = Self {
+            rules: file.rules,
+            procedure: ProcedureSettings::default().with(file.procedure),
+        };
         set.check()?;
         Ok(set)
     }
@@ -261,7 +327,10 @@ impl RuleSet {
                 None => rules.push(rule),
             }
         }
-        let set = Self { rules };
+        let set = Self {
+            rules,
+            procedure: self.procedure.with(file.procedure),
+        };
         set.check()?;
         Ok(set)
     }
@@ -300,6 +369,9 @@ impl RuleSet {
                 Limit::Hours { value: 0 }
                     | Limit::WorkingDays { value: 0 }
                     | Limit::CalendarDays { value: 0, .. }
+                    | Limit::DecidedEnd {
+                        max_calendar_days: 0
+                    }
             ) {
                 return Err(RuleError::Invalid(format!(
                     "rule `{}` has a zero limit",
@@ -341,6 +413,11 @@ impl RuleSet {
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The procedure's switches in force.
+    pub fn procedure(&self) -> ProcedureSettings {
+        self.procedure
     }
 }
 

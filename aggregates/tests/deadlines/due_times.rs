@@ -99,7 +99,8 @@ fn a_working_day_period_whose_last_day_would_be_a_holiday_ends_on_the_next_worki
                 at("2026-04-20T09:00:00+07:00"),
             ),
         )
-        .by(&worker(), detailed(at("2026-04-21T10:00:00+07:00")));
+        .by(&worker(), detailed(at("2026-04-21T10:00:00+07:00")))
+        .by(&approver(), meeting(at("2026-04-22T10:00:00+07:00")));
     let events = story.run(cmd(
         &worker(),
         plan(at("2026-04-23T10:00:00+07:00"), story_items()),
@@ -155,6 +156,7 @@ fn a_make_up_saturday_counts_as_a_working_day() {
         at("2026-01-11T00:00:00+07:00")
     );
     story.run(cmd(&worker(), detailed(at("2026-01-06T10:00:00+07:00"))));
+    story.run(cmd(&approver(), meeting(at("2026-01-07T10:00:00+07:00"))));
     let events = story.run(cmd(
         &worker(),
         plan(at("2026-01-08T10:00:00+07:00"), story_items()),

@@ -25,6 +25,7 @@ const EXERCISED: &[TableTrigger] = &[
     ("urgent_measures", "met_by", "urgent_measures_applied", &[]),
     ("urgent_measures", "met_by", "separation_decided", &[]),
     ("separation_end", "starts_on", "separation_decided", &[]),
+    ("separation_end", "starts_on", "separation_extended", &[]),
     ("separation_end", "met_by", "separation_ended", &[]),
     ("separation_end", "met_by", "court_order_recorded", &[("extends_separation", "true")]),
     ("plan_submission", "starts_on", "initial_assessment_recorded", &[("outcome", "support_needed")]),
@@ -32,8 +33,9 @@ const EXERCISED: &[TableTrigger] = &[
     ("plan_submission", "starts_on", "separation_decided", &[("first_emergency_response", "true")]),
     ("plan_submission", "starts_on", "review_recorded", &[("outcome", "continue")]),
     ("plan_submission", "starts_on", "closure_rejected", &[("proposal_origin", "initial_assessment")]),
+    ("plan_submission", "starts_on", "closure_rejected", &[("proposal_origin", "review")]),
     ("plan_submission", "met_by", "plan_submitted", &[]),
-    ("plan_resubmission", "starts_on", "plan_returned", &[]),
+    ("plan_resubmission", "starts_on", "plan_returned", &[("adjustment", "false")]),
     ("plan_resubmission", "met_by", "plan_submitted", &[]),
     ("plan_approval", "starts_on", "plan_submitted", &[]),
     ("plan_approval", "met_by", "plan_approved", &[]),
@@ -113,9 +115,9 @@ fn the_rule_table_gives_the_limits_marks_and_bases_of_procedure_section_4() {
         ),
         (
             "separation_end",
-            Limit::CalendarDays {
-                value: 15,
-                roll_to_working_day: false,
+            // ND56 art. 32(3): due at the decided end, capped at 15 days in total.
+            Limit::DecidedEnd {
+                max_calendar_days: 15,
             },
             Mark::Law,
             "ND56 art. 32(3)",
@@ -238,15 +240,31 @@ fn separation_end_starts_with_the_separation_and_is_met_by_its_end_or_a_court_or
         met_ids(&continued),
         [("separation_end/1".to_owned(), false)]
     );
-    // An order that says nothing about the separation does not meet it; nor does an extension.
+    // An order that says nothing about the separation does not meet it.
     let other_order = story
         .decide(cmd(&approver(), court_order(tenth, None)))
         .expect("accepted");
     assert!(clocks(&other_order).is_empty());
+    // An extension moves the clock to the new decided end (ND56 art. 32(3)): the running clock
+    // is replaced, nothing is met.
     let extended = story
         .decide(cmd(&approver(), extend(at("2026-03-16T17:00:00+07:00"))))
         .expect("accepted");
-    assert!(clocks(&extended).is_empty());
+    assert!(met_ids(&extended).is_empty());
+    let restarted: Vec<_> = extended
+        .iter()
+        .filter_map(|e| match e {
+            aggregates::CaseEvent::DeadlineStarted(d) => Some((d.deadline_id.clone(), d.due_at)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        restarted,
+        [(
+            "separation_end/2".to_owned(),
+            at("2026-03-16T17:00:00+07:00")
+        )]
+    );
 }
 
 #[test]

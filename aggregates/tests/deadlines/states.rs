@@ -115,6 +115,7 @@ fn a_case_can_be_asked_whether_it_was_overdue_on_a_past_day() {
     // Support needed on 2 March; the plan was submitted late, on Wednesday 11 March.
     let story = support_needed()
         .by(&worker(), detailed(at("2026-03-06T10:00:00+07:00")))
+        .by(&approver(), meeting(at("2026-03-06T14:00:00+07:00")))
         .by(
             &worker(),
             plan(at("2026-03-11T10:00:00+07:00"), story_items()),

@@ -179,7 +179,9 @@ async fn the_approver_closes_the_case_and_every_clock_still_running_stops() {
 }
 
 #[tokio::test]
-async fn the_approver_rejects_a_closure_with_reasons_and_the_case_goes_on_where_it_was() {
+async fn rejecting_a_closure_that_a_close_review_proposed_returns_the_case_to_planning() {
+    // [policy] ND56 art. 30: the reviewed plan is no longer in force; a new plan is due in 5
+    // working days from Monday 4 May 10:00, by 24:00 on Monday 11 May.
     given(&closure_proposed())
         .when_async(cmd(&approver(), reject_closure(closed_at())))
         .await
@@ -191,13 +193,58 @@ async fn the_approver_rejects_a_closure_with_reasons_and_the_case_goes_on_where_
             status_changed(
                 closed_at(),
                 CaseStatus::ClosureProposed,
-                CaseStatus::InProgress,
+                CaseStatus::Planning,
             ),
             met("closure_decision/1", closed_at(), false),
+            started(
+                "plan_submission/2",
+                closed_at(),
+                at("2026-05-12T00:00:00+07:00"),
+                at("2026-05-10T02:30:00+07:00"),
+            ),
         ]);
     let story = closure_proposed().by(&approver(), reject_closure(closed_at()));
-    assert_eq!(story.case.status, CaseStatus::InProgress);
+    assert_eq!(story.case.status, CaseStatus::Planning);
     assert!(story.case.closure_proposal.is_none());
+    // The reviewed plan is reviewed once: no second review of it.
+    assert_eq!(
+        story.decide(cmd(&worker(), review(ReviewOutcome::Close, closed_at()))),
+        Err(CaseError::PlanNotApproved)
+    );
+}
+
+#[tokio::test]
+async fn the_chair_does_not_turn_another_proposal_into_resolved() {
+    // [policy] ND56 art. 30: `resolved` needs a review with outcome `close`.
+    let proposed = in_progress().by(
+        &worker(),
+        propose(ClosureReason::TransferredOut, delivered()),
+    );
+    let as_resolved = CaseAction::DecideClosure(DecideClosure {
+        decided_at: closed_at(),
+        decision: ClosureDecision::Approve,
+        reason: Some(ClosureReason::Resolved),
+        linked_case_id: None,
+        comment: None,
+    });
+    given(&proposed)
+        .when_async(cmd(&approver(), as_resolved))
+        .await
+        .then_expect_error(CaseError::ResolvedNeedsCloseReview);
+}
+
+#[tokio::test]
+async fn a_child_who_turned_16_is_closed_as_such() {
+    // LTE art. 1: a child is under 16; `turned_16` is proposed by the worker.
+    let proposed = in_progress().by(
+        &worker(),
+        propose(ClosureReason::TurnedSixteen, delivered()),
+    );
+    let closed = proposed.by(&approver(), close(closed_at()));
+    assert_eq!(
+        closed.case.closure.as_ref().map(|c| c.fact.reason),
+        Some(ClosureReason::TurnedSixteen)
+    );
 }
 
 #[tokio::test]

@@ -33,6 +33,8 @@ const ALL_ACTIONS: &[&str] = &[
     "decide_closure",
     "add_note",
     "correct_fact",
+    "request_hotline_support",
+    "withdraw_hotline_support",
 ];
 
 /// Who may take each step (procedure.md §1), written out here rather than read from the policy
@@ -52,9 +54,12 @@ fn who_may(action: &str) -> &'static [Role] {
         | "correct_fact" => &[SocialWorker],
         "decide_separation" | "extend_separation" | "end_separation" | "decide_plan"
         | "decide_closure" => &[Approver],
-        "record_needs_meeting" | "file_court_petition" | "record_court_order" => {
-            &[SocialWorker, Approver]
-        }
+        // ND56 art. 31(3): the worker or the chair asks the hotline for support.
+        "record_needs_meeting"
+        | "file_court_petition"
+        | "record_court_order"
+        | "request_hotline_support"
+        | "withdraw_hotline_support" => &[SocialWorker, Approver],
         "record_referral" => &[HotlineOperator, SocialWorker],
         "add_note" => &[HotlineOperator, SocialWorker, Approver, Supervisor],
         other => panic!("no row for {other}"),

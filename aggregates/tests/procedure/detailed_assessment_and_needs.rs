@@ -22,6 +22,7 @@ async fn the_detailed_assessment_moves_the_case_to_planning() {
                 needs: vec![ServiceType::Health, ServiceType::Psychological],
                 child_view: Some(long("Wants to stay with her parents")),
                 parent_view: None,
+                parent_view_by: None,
             }),
             status_changed(detailed_at(), CaseStatus::Assessment, CaseStatus::Planning),
         ]);
@@ -129,6 +130,7 @@ fn a_detailed_assessment_recorded_during_the_emergency_counts_once_the_child_is_
     assert_eq!(story.case.status, CaseStatus::Emergency);
     story.run(cmd(&worker(), urgent(measured())));
     assert_eq!(story.case.status, CaseStatus::Planning);
+    story.run(cmd(&approver(), meeting(met_at())));
     let events = story.run(cmd(&worker(), plan(submitted(), story_items())));
     assert_eq!(story.case.status, CaseStatus::AwaitingApproval);
     assert_eq!(met_ids(&events), [("plan_submission/1".to_owned(), false)]);
@@ -192,4 +194,66 @@ async fn the_needs_meeting_follows_the_initial_assessment() {
         .when_async(cmd(&approver(), meeting(plus_minutes(now(), 6))))
         .await
         .then_expect_error(CaseError::TimeInFuture { field: "held_at" });
+}
+
+fn by_step_father() -> Story {
+    Story::new()
+        .by(
+            &operator(),
+            report(ReportCase {
+                perpetrator_relationship: Some(PerpetratorRelationship::StepParent),
+                ..report_case()
+            }),
+        )
+        .by(
+            &worker(),
+            initial(InitialOutcome::SupportNeeded, assessed()),
+        )
+}
+
+fn with_view(by: Option<Carer>) -> CaseAction {
+    CaseAction::RecordDetailedAssessment(RecordDetailedAssessment {
+        parent_view: Some(long("She wants the step-father to leave the house")),
+        parent_view_by: by,
+        ..detailed_assessment(detailed_at())
+    })
+}
+
+#[tokio::test]
+async fn the_non_offending_parents_view_is_recorded_and_says_whose_it_is() {
+    // ND56 art. 27(1)(h): only the view of the parent or carer who caused the harm is refused.
+    // The step-father abused the child; the mother's view is taken.
+    let events = given(&by_step_father())
+        .when_async(cmd(&worker(), with_view(Some(Carer::Mother))))
+        .await
+        .inspect_result()
+        .expect("accepted");
+    assert!(matches!(
+        &events[0],
+        CaseEvent::DetailedAssessmentRecorded(d) if d.parent_view_by == Some(Carer::Mother)
+    ));
+}
+
+#[tokio::test]
+async fn the_offenders_view_is_refused_and_an_unnamed_view_too() {
+    given(&by_step_father())
+        .when_async(cmd(&worker(), with_view(Some(Carer::StepFather))))
+        .await
+        .then_expect_error(CaseError::ParentViewFromPerpetrator);
+    // Whose view it is must be said when a carer caused the harm.
+    given(&by_step_father())
+        .when_async(cmd(&worker(), with_view(None)))
+        .await
+        .then_expect_error(CaseError::ParentViewNotApplicable);
+    // `parent_view_by` alone is not a view.
+    given(&by_step_father())
+        .when_async(cmd(
+            &worker(),
+            CaseAction::RecordDetailedAssessment(RecordDetailedAssessment {
+                parent_view_by: Some(Carer::Mother),
+                ..detailed_assessment(detailed_at())
+            }),
+        ))
+        .await
+        .then_expect_error(CaseError::ParentViewByWithoutView);
 }

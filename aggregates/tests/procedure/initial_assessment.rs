@@ -244,6 +244,7 @@ fn an_assessment_recorded_while_closure_is_proposed_survives_the_rejection() {
     assert_eq!(story.case.status, CaseStatus::Assessment);
     story.run(cmd(&worker(), detailed(detailed_at())));
     assert_eq!(story.case.status, CaseStatus::Planning);
+    story.run(cmd(&approver(), meeting(met_at())));
     let events = story.run(cmd(&worker(), plan(submitted(), story_items())));
     assert_eq!(met_ids(&events), [("plan_submission/1".to_owned(), false)]);
 }

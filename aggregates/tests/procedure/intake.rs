@@ -279,3 +279,63 @@ async fn a_report_may_say_almost_nothing() {
         .inspect_result();
     assert!(result.is_ok());
 }
+
+fn aged(age: u8) -> ReportCase {
+    ReportCase {
+        child: Child {
+            estimated_age: Some(age),
+            ..report_case().child
+        },
+        ..report_case()
+    }
+}
+
+#[tokio::test]
+async fn a_report_on_a_16_year_old_is_a_juvenile_case_counted_apart() {
+    // LTE art. 1: a child is under 16; 16- and 17-year-olds are accepted as juvenile cases
+    // [policy], marked so that statistics count them apart.
+    let events = given(&Story::new())
+        .when_async(cmd(&operator(), report(aged(16))))
+        .await
+        .inspect_result()
+        .expect("accepted");
+    assert!(matches!(&events[0], CaseEvent::CaseReported(r) if r.juvenile));
+    let events = given(&Story::new())
+        .when_async(cmd(&operator(), report(aged(15))))
+        .await
+        .inspect_result()
+        .expect("accepted");
+    assert!(matches!(&events[0], CaseEvent::CaseReported(r) if !r.juvenile));
+    given(&Story::new())
+        .when_async(cmd(&operator(), report(aged(18))))
+        .await
+        .then_expect_error(CaseError::ChildNotAMinor);
+}
+
+#[tokio::test]
+async fn a_province_may_turn_juvenile_cases_off() {
+    let services = CaseServices::new(
+        aggregates::deadlines::RuleSet::shipped()
+            .with_override(r#"{"procedure":{"juvenile_cases":false},"rules":[]}"#)
+            .expect("valid"),
+        aggregates::deadlines::WorkingCalendar::shipped(),
+    );
+    let story = Story::with_services(services);
+    assert_eq!(
+        story.decide(cmd(&operator(), report(aged(17)))),
+        Err(CaseError::JuvenileCasesNotAccepted)
+    );
+    assert!(story.decide(cmd(&operator(), report(aged(12)))).is_ok());
+}
+
+#[tokio::test]
+async fn a_business_time_before_2000_is_refused() {
+    // A mistyped year (0001) is refused, not stored: it would break the case number.
+    given(&Story::new())
+        .when_async(cmd(&operator(), report_at(at("0001-03-02T09:00:00+07:00"))))
+        .await
+        .then_expect_error(CaseError::TimeTooEarly {
+            field: "received_at",
+            earliest: at("2000-01-01T00:00:00+07:00"),
+        });
+}

@@ -265,3 +265,39 @@ async fn the_worker_corrects_facts_not_the_approver_or_the_supervisor() {
             .then_expect_error(CaseError::RoleNotAllowed);
     }
 }
+
+#[tokio::test]
+async fn a_worker_asks_the_hotline_for_support_and_operators_then_reach_the_case() {
+    // ND56 art. 31(3), 22(6): from the request on, hotline operators may read the case and add
+    // notes and referrals, until the request is withdrawn or the case closes.
+    let story = in_progress();
+    assert_eq!(
+        story.decide(cmd(&other_operator(), note("Called the child"))),
+        Err(CaseError::OutOfJurisdiction)
+    );
+    let asked = story.by(&worker(), ask_hotline());
+    assert!(asked.case.scope().is_some_and(|s| s.hotline_support));
+    assert!(asked
+        .decide(cmd(&other_operator(), note("Called the child")))
+        .is_ok());
+    assert!(asked
+        .decide(cmd(&other_operator(), referral(delivered())))
+        .is_ok());
+    assert_eq!(
+        asked.decide(cmd(&other_operator(), service(ITEM_A, delivered(), true))),
+        Err(CaseError::RoleNotAllowed)
+    );
+    assert_eq!(
+        asked.decide(cmd(&worker(), ask_hotline())),
+        Err(CaseError::HotlineSupportAlreadyRequested)
+    );
+    let withdrawn = asked.by(&approver(), withdraw_hotline());
+    assert_eq!(
+        withdrawn.decide(cmd(&other_operator(), note("Called again"))),
+        Err(CaseError::OutOfJurisdiction)
+    );
+    assert_eq!(
+        withdrawn.decide(cmd(&worker(), withdraw_hotline())),
+        Err(CaseError::HotlineSupportNotRequested)
+    );
+}

@@ -112,6 +112,7 @@ async fn an_item_does_not_end_before_it_starts() {
 
 #[tokio::test]
 async fn a_plan_is_submitted_after_the_detailed_assessment_the_last_decision_and_the_last_review() {
+    // The needs meeting (after the detailed assessment) is now the latest step it follows.
     given(&planning())
         .when_async(cmd(
             &worker(),
@@ -120,7 +121,7 @@ async fn a_plan_is_submitted_after_the_detailed_assessment_the_last_decision_and
         .await
         .then_expect_error(CaseError::TimeBeforeStep {
             field: "submitted_at",
-            step: "detailed assessment",
+            step: "needs meeting",
         });
     let returned = awaiting_approval().by(&approver(), return_plan(1, returned_at()));
     given(&returned)
@@ -133,7 +134,9 @@ async fn a_plan_is_submitted_after_the_detailed_assessment_the_last_decision_and
             field: "submitted_at",
             step: "plan decision",
         });
-    let continued = in_progress().by(&worker(), review(ReviewOutcome::Continue, reviewed()));
+    let continued = in_progress()
+        .by(&worker(), review(ReviewOutcome::Continue, reviewed()))
+        .by(&approver(), meeting(reviewed()));
     given(&continued)
         .when_async(cmd(
             &worker(),
@@ -439,4 +442,63 @@ fn plan_versions_count_every_submission() {
         .map(|p| p.submission.fact.version)
         .collect();
     assert_eq!(versions, [1, 2, 3]);
+}
+
+#[tokio::test]
+async fn a_plan_needs_the_needs_meeting_of_its_cycle_first() {
+    // ND56 art. 27(2), 28(2)(b): the meeting's minutes are part of the plan dossier.
+    let without_meeting = assessment().by(&worker(), detailed(detailed_at()));
+    given(&without_meeting)
+        .when_async(cmd(&worker(), plan(submitted(), story_items())))
+        .await
+        .then_expect_error(CaseError::NeedsMeetingMissing);
+    // A returned plan of the same cycle is resubmitted without a new meeting.
+    let returned = awaiting_approval().by(&approver(), return_plan(1, approved()));
+    assert!(returned
+        .decide(cmd(
+            &worker(),
+            plan(plus_minutes(approved(), 60), story_items())
+        ))
+        .is_ok());
+}
+
+#[tokio::test]
+async fn a_plan_returned_in_a_continue_cycle_keeps_the_case_in_planning() {
+    // [policy] ND56 art. 30: after a `continue` review the old plan is no longer in force, so a
+    // returned new plan is not an adjustment: the case stays in planning and the resubmission
+    // clock runs.
+    let story = in_progress()
+        .by(&worker(), service(ITEM_A, delivered(), true))
+        .by(&worker(), review(ReviewOutcome::Continue, reviewed()))
+        .by(&approver(), meeting(plus_minutes(reviewed(), 60)))
+        .by(
+            &worker(),
+            plan(
+                plus_minutes(reviewed(), 120),
+                vec![item(ITEM_C, "2026-05-04", "2026-06-30")],
+            ),
+        );
+    let story = story.by(&approver(), return_plan(2, plus_minutes(reviewed(), 180)));
+    assert_eq!(story.case.status, CaseStatus::Planning);
+    assert!(story.deadline("plan_resubmission/1").is_open());
+}
+
+#[tokio::test]
+async fn a_returned_adjustment_of_an_approved_plan_starts_no_clock() {
+    // [policy]: the approved plan stays in force while its adjustment is returned.
+    let story = in_progress()
+        .by(
+            &worker(),
+            plan(
+                plus_minutes(approved(), 60),
+                vec![item(ITEM_C, "2026-03-10", "2026-04-30")],
+            ),
+        )
+        .by(&approver(), return_plan(2, plus_minutes(approved(), 120)));
+    assert_eq!(story.case.status, CaseStatus::InProgress);
+    assert!(story
+        .case
+        .deadlines
+        .iter()
+        .all(|d| d.rule_id != "plan_resubmission"));
 }

@@ -70,6 +70,18 @@ async fn a_review_continuing_the_intervention_starts_a_new_plan_cycle() {
         ]);
     let story = served().by(&worker(), review(ReviewOutcome::Continue, reviewed()));
     assert_eq!(story.case.status, CaseStatus::Planning);
+    // The new cycle's plan needs the new cycle's needs meeting (ND56 art. 27(2), 28(2)(b)).
+    assert_eq!(
+        story.decide(cmd(
+            &worker(),
+            plan(
+                at("2026-04-30T10:00:00+07:00"),
+                vec![item(ITEM_C, "2026-05-04", "2026-06-30")],
+            ),
+        )),
+        Err(CaseError::NeedsMeetingMissing)
+    );
+    let story = story.by(&approver(), meeting(at("2026-04-29T10:00:00+07:00")));
     let next = story.decide(cmd(
         &worker(),
         plan(

@@ -21,16 +21,18 @@ async fn the_approver_separates_the_child_as_the_first_urgent_response() {
             CaseEvent::SeparationDecided(SeparationDecided {
                 decided_at: separated(),
                 until: until(),
+                grounds: vec![SeparationGround::RiskOfFurtherAbuse],
                 placement: long("With the maternal aunt in the same village"),
                 notes: None,
             }),
             status_changed(separated(), CaseStatus::Emergency, CaseStatus::Assessment),
             met("urgent_measures/1", separated(), false),
+            // Due at the decided end (ND56 art. 32(3)), within the 15-day cap.
             started(
                 "separation_end/1",
                 separated(),
-                at("2026-03-18T00:00:00+07:00"),
-                at("2026-03-14T04:15:00+07:00"),
+                until(),
+                at("2026-03-10T23:00:00+07:00"),
             ),
             started(
                 "plan_submission/1",
@@ -64,15 +66,78 @@ async fn a_worker_does_not_decide_extend_or_end_a_separation() {
 }
 
 #[tokio::test]
-async fn separation_is_an_emergency_measure() {
-    given(&reported())
+async fn separation_is_decided_whenever_a_condition_of_article_32_1_holds() {
+    // ND56 art. 32(1): not only after an emergency assessment. The parents refuse the plan in a
+    // support-needed case: the chair separates the child, and no plan clock restarts.
+    let events = given(&support_needed())
         .when_async(cmd(&approver(), separation(separated(), until())))
         .await
-        .then_expect_error(CaseError::InitialAssessmentMissing);
+        .inspect_result()
+        .expect("accepted");
+    assert_eq!(started_ids(&events), ["separation_end/1"]);
+    assert!(met_ids(&events).is_empty());
+    // Even before the initial assessment is typed in.
+    assert!(reported()
+        .decide(cmd(&approver(), separation(separated(), until())))
+        .is_ok());
+    // Without a ground, only the case's own facts can show one: a relative's abuse does not.
+    let no_ground = CaseAction::DecideSeparation(DecideSeparation {
+        decided_at: separated(),
+        until: until(),
+        grounds: vec![],
+        placement: long("With the maternal aunt"),
+        notes: None,
+    });
     given(&support_needed())
-        .when_async(cmd(&approver(), separation(separated(), until())))
+        .when_async(cmd(&approver(), no_ground.clone()))
         .await
-        .then_expect_error(CaseError::NotAnEmergency);
+        .then_expect_error(CaseError::SeparationGroundsRequired);
+    // When the report names a parent or carer as the perpetrator, that is the ground.
+    let by_step_father = Story::new()
+        .by(
+            &operator(),
+            report(ReportCase {
+                perpetrator_relationship: Some(PerpetratorRelationship::StepFather),
+                ..report_case()
+            }),
+        )
+        .by(
+            &worker(),
+            initial(InitialOutcome::SupportNeeded, assessed()),
+        );
+    let events = by_step_father
+        .decide(cmd(&approver(), no_ground))
+        .expect("accepted");
+    assert!(matches!(
+        &events[0],
+        CaseEvent::SeparationDecided(d) if d.grounds == [SeparationGround::CaregiverIsPerpetrator]
+    ));
+}
+
+#[tokio::test]
+async fn the_chair_of_the_childs_residence_decides_when_the_case_acts_elsewhere() {
+    // ND56 art. 32(2): the chair of the residence or of the incident commune. The child lives in
+    // 03390; the incident (and the case) is in 03388.
+    let story = Story::new()
+        .by(
+            &operator(),
+            report(ReportCase {
+                child: Child {
+                    residence_unit: Some(unit("03390")),
+                    ..report_case().child
+                },
+                ..report_case()
+            }),
+        )
+        .by(&worker(), initial(InitialOutcome::Emergency, assessed()));
+    assert!(story
+        .decide(cmd(&other_approver(), separation(separated(), until())))
+        .is_ok());
+    // It decides the separation, nothing else.
+    assert_eq!(
+        story.decide(cmd(&other_approver(), assign(&worker()))),
+        Err(CaseError::OutOfJurisdiction)
+    );
 }
 
 #[tokio::test]
@@ -172,10 +237,25 @@ async fn the_approver_extends_a_separation_within_the_15_days() {
     given(&separated_story())
         .when_async(cmd(&approver(), extend(later)))
         .await
-        .then_expect_events(vec![CaseEvent::SeparationExtended(SeparationExtended {
-            extended_at: now(),
-            until: later,
-        })]);
+        .then_expect_events(vec![
+            CaseEvent::SeparationExtended(SeparationExtended {
+                extended_at: extended(),
+                until: later,
+            }),
+            // ND56 art. 32(3): the clock is due at the decided end, so it moves with it; it
+            // still counts from the decision.
+            cancelled(
+                "separation_end/1",
+                extended(),
+                aggregates::deadlines::CancelReason::Superseded,
+            ),
+            started(
+                "separation_end/2",
+                separated(),
+                later,
+                at("2026-03-13T05:00:00+07:00"),
+            ),
+        ]);
     let story = separated_story().by(&approver(), extend(later));
     let separation = story.case.active_separation().expect("in force");
     assert_eq!(separation.until, later);
@@ -334,7 +414,9 @@ async fn the_end_does_not_precede_the_decision_nor_lie_in_the_future() {
 }
 
 #[tokio::test]
-async fn a_later_separation_has_its_own_cap_and_restarts_no_plan_clock() {
+async fn a_later_separation_counts_toward_the_same_15_days_and_restarts_no_plan_clock() {
+    // [policy] ND56 art. 32(3): 2 March → 10 March used 8 days; a new separation on 11 March
+    // has 7 left, to 24:00 on 18 March.
     let story = separated_story().by(
         &approver(),
         end_separation(
@@ -343,10 +425,19 @@ async fn a_later_separation_has_its_own_cap_and_restarts_no_plan_clock() {
         ),
     );
     let again = at("2026-03-11T10:00:00+07:00");
-    let events = given(&story)
+    given(&story)
         .when_async(cmd(
             &approver(),
             separation(again, at("2026-03-20T10:00:00+07:00")),
+        ))
+        .await
+        .then_expect_error(CaseError::SeparationExceeds15Days {
+            cap: at("2026-03-19T00:00:00+07:00"),
+        });
+    let events = given(&story)
+        .when_async(cmd(
+            &approver(),
+            separation(again, at("2026-03-18T10:00:00+07:00")),
         ))
         .await
         .inspect_result()

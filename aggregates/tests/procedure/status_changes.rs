@@ -133,7 +133,8 @@ fn every_step_of_the_main_story_that_moves_the_status_records_one_change() {
             approver(),
             reject_closure(closed_at()),
             ClosureProposed,
-            InProgress,
+            // A rejected `close` review returns to planning [policy].
+            Planning,
         ),
     ];
     for (story, actor, action, from, to) in table {

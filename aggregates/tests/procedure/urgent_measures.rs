@@ -57,6 +57,7 @@ async fn measures_taken_once_the_plan_is_under_way_start_no_new_plan_cycle() {
     // plan deadline, whether the first response was a measure or a separation.
     let separated_first = separated_story()
         .by(&worker(), detailed(detailed_at()))
+        .by(&approver(), meeting(met_at()))
         .by(&worker(), plan(submitted(), story_items()))
         .by(&approver(), approve(1, approved()));
     for story in [in_progress(), separated_first] {
@@ -191,4 +192,77 @@ async fn measures_are_recorded_once_each() {
         ),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn the_chairs_separation_typed_first_does_not_make_the_12_hour_clock_late() {
+    // ND56 art. 26(3), 31(2), 32(2); procedure.md §4: a clock is met by the earliest business
+    // time among its meeting steps. Received Monday 2 March 09:00: urgent measures due 21:00. The
+    // chair's separation at 22:00 is typed first (met late); the worker's measures taken at
+    // 20:00 are typed after: the clock is judged met on time, and the plan clock that started
+    // from the separation starts again from the measures. No event is rewritten.
+    let late_separation = at("2026-03-02T22:00:00+07:00");
+    let story = emergency().by(
+        &approver(),
+        separation(late_separation, at("2026-03-12T17:00:00+07:00")),
+    );
+    assert!(matches!(
+        story.deadline("urgent_measures/1").outcome,
+        Some(aggregates::deadlines::DeadlineOutcome::Met { late: true, .. })
+    ));
+    let taken = at("2026-03-02T20:00:00+07:00");
+    let events = story
+        .decide(cmd(&worker(), urgent(taken)))
+        .expect("accepted");
+    assert_eq!(met_ids(&events), [("urgent_measures/1".to_owned(), false)]);
+    assert_eq!(started_ids(&events), ["plan_submission/2"]);
+    let story = story.by(&worker(), urgent(taken));
+    assert!(matches!(
+        story.deadline("urgent_measures/1").outcome,
+        Some(aggregates::deadlines::DeadlineOutcome::Met { late: false, at }) if at == taken
+    ));
+    assert!(matches!(
+        story.deadline("plan_submission/1").outcome,
+        Some(aggregates::deadlines::DeadlineOutcome::Cancelled { .. })
+    ));
+    let replanned = story.deadline("plan_submission/2");
+    assert_eq!(replanned.started_at, taken);
+    assert!(replanned.is_open());
+}
+
+#[tokio::test]
+async fn measures_typed_before_the_separation_keep_the_first_response_clock() {
+    // Typed in business order, nothing is re-judged and no plan clock restarts.
+    let story = emergency().by(&worker(), urgent(measured()));
+    let events = story
+        .decide(cmd(
+            &approver(),
+            separation(separated(), at("2026-03-12T17:00:00+07:00")),
+        ))
+        .expect("accepted");
+    assert!(met_ids(&events).is_empty());
+    assert_eq!(started_ids(&events), ["separation_end/1"]);
+}
+
+#[tokio::test]
+async fn a_separation_decided_before_the_assessment_was_typed_meets_its_clock() {
+    // ND56 art. 32(1): the chair may decide at any time; once the emergency is assessed, the
+    // response already given meets the 12-hour clock at its own business time.
+    let story = reported().by(
+        &approver(),
+        separation(
+            at("2026-03-02T11:00:00+07:00"),
+            at("2026-03-12T17:00:00+07:00"),
+        ),
+    );
+    let story = story.by(&worker(), initial(InitialOutcome::Emergency, assessed()));
+    assert_eq!(story.case.status, CaseStatus::Assessment);
+    assert!(matches!(
+        story.deadline("urgent_measures/1").outcome,
+        Some(aggregates::deadlines::DeadlineOutcome::Met { late: false, .. })
+    ));
+    assert_eq!(
+        story.deadline("plan_submission/1").started_at,
+        at("2026-03-02T11:00:00+07:00")
+    );
 }

@@ -306,6 +306,7 @@ pub fn case_reported(by: &Actor) -> CaseReported {
         child: r.child,
         reporter: r.reporter,
         previous_case_id: r.previous_case_id,
+        juvenile: false,
     }
 }
 
@@ -370,13 +371,22 @@ pub fn separation(decided_at: DateTime<Utc>, until: DateTime<Utc>) -> CaseAction
     CaseAction::DecideSeparation(DecideSeparation {
         decided_at,
         until,
+        grounds: vec![SeparationGround::RiskOfFurtherAbuse],
         placement: long("With the maternal aunt in the same village"),
         notes: None,
     })
 }
 
+/// When the chair extends the story's separation: Monday 9 March, 10:00.
+pub fn extended() -> DateTime<Utc> {
+    at("2026-03-09T10:00:00+07:00")
+}
+
 pub fn extend(until: DateTime<Utc>) -> CaseAction {
-    CaseAction::ExtendSeparation(ExtendSeparation { until })
+    CaseAction::ExtendSeparation(ExtendSeparation {
+        extended_at: extended(),
+        until,
+    })
 }
 
 pub fn end_separation(ended_at: DateTime<Utc>, reason: SeparationEndReason) -> CaseAction {
@@ -405,6 +415,7 @@ pub fn detailed_assessment(assessed_at: DateTime<Utc>) -> RecordDetailedAssessme
         needs: vec![ServiceType::Psychological, ServiceType::Health],
         child_view: Some(long("Wants to stay with her parents")),
         parent_view: None,
+        parent_view_by: None,
     }
 }
 
@@ -539,6 +550,18 @@ pub fn reject_closure(decided_at: DateTime<Utc>) -> CaseAction {
         linked_case_id: None,
         comment: Some(long("Follow the child until the school year ends")),
     })
+}
+
+pub fn ask_hotline() -> CaseAction {
+    CaseAction::RequestHotlineSupport(RequestHotlineSupport {
+        reason: Some(long(
+            "The family moved; the hotline keeps in touch with the child",
+        )),
+    })
+}
+
+pub fn withdraw_hotline() -> CaseAction {
+    CaseAction::WithdrawHotlineSupport(WithdrawHotlineSupport { reason: None })
 }
 
 pub fn note(text: &str) -> CaseAction {
@@ -915,6 +938,8 @@ pub fn every_action() -> Vec<(&'static str, Actor, CaseAction)> {
             worker(),
             correct(1, "child.full_name", serde_json::json!("Lò Thị Mây")),
         ),
+        ("request_hotline_support", worker(), ask_hotline()),
+        ("withdraw_hotline_support", worker(), withdraw_hotline()),
     ]
 }
 
@@ -942,5 +967,7 @@ pub fn action_name(action: &CaseAction) -> &'static str {
         CaseAction::DecideClosure(_) => "decide_closure",
         CaseAction::AddNote(_) => "add_note",
         CaseAction::CorrectFact(_) => "correct_fact",
+        CaseAction::RequestHotlineSupport(_) => "request_hotline_support",
+        CaseAction::WithdrawHotlineSupport(_) => "withdraw_hotline_support",
     }
 }
