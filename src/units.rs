@@ -123,11 +123,23 @@ pub async fn import(db: &Db, json: &str) -> Result<usize, RegistryError> {
     Ok(parsed.len())
 }
 
-/// Loads the shipped registry when the table is empty (first start).
+/// Loads the shipped registry on first start, and the units a newer shipped registry adds
+/// (a store seeded with an older one, e.g. only Lai Châu's communes, gets every commune of the
+/// country) without touching units an import changed since.
 pub async fn seed(db: &Db) -> Result<(), RegistryError> {
-    if units::count(db).await? == 0 {
-        let n = import(db, SHIPPED_REGISTRY).await?;
-        tracing::info!(units = n, "loaded the shipped administrative-unit registry");
+    let existing = units::load_all(db).await?;
+    let known: std::collections::HashSet<&str> = existing.iter().map(|u| u.code.as_str()).collect();
+    let shipped = parse_registry(SHIPPED_REGISTRY, &[])?;
+    let missing: Vec<Unit> = shipped
+        .into_iter()
+        .filter(|u| !known.contains(u.code.as_str()))
+        .collect();
+    if !missing.is_empty() {
+        units::upsert(db, &missing).await?;
+        tracing::info!(
+            units = missing.len(),
+            "loaded the shipped administrative-unit registry"
+        );
     }
     Ok(())
 }
@@ -205,16 +217,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shipped_registry_is_the_country_34_provinces_and_lai_chau_communes() {
+    fn the_shipped_registry_is_the_country_34_provinces_and_all_3321_communes() {
         let units = parse_registry(SHIPPED_REGISTRY, &[]).unwrap();
-        assert_eq!(units.len(), 73);
+        assert_eq!(units.len(), 3356);
         assert_eq!(units[0].code, "VN");
         assert_eq!(units.iter().filter(|u| u.kind == "province").count(), 34);
         let communes: Vec<_> = units.iter().filter(|u| u.kind == "commune").collect();
-        assert_eq!(communes.len(), 38);
-        assert!(communes
-            .iter()
-            .all(|u| u.parent_code.as_deref() == Some("12")));
+        assert_eq!(communes.len(), 3321);
+        // Lai Châu's 38 communes as before; Thái Nguyên (19) absorbed Bắc Kạn.
+        let of = |p: &str| {
+            communes
+                .iter()
+                .filter(|u| u.parent_code.as_deref() == Some(p))
+                .count()
+        };
+        assert_eq!(of("12"), 38);
+        assert!(of("19") > 0 && of("11") > 0 && of("51") > 0);
         assert!(units
             .iter()
             .all(|u| u.valid_from.to_string() == "2025-07-01"));

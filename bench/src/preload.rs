@@ -264,6 +264,20 @@ pub fn build_case(
                 needs: vec![ServiceType::Psychological],
                 child_view: None,
                 parent_view: None,
+                parent_view_by: None,
+            }),
+        );
+        // The plan follows its cycle's needs meeting (ND56 art. 27(2), 28(2)(b)).
+        b.run(
+            &chair,
+            Role::Approver,
+            commune,
+            t(40),
+            CaseAction::RecordNeedsMeeting(RecordNeedsMeeting {
+                held_at: t(39),
+                chaired_by: short("Chủ tịch UBND xã"),
+                attendees: vec![short("Cha mẹ trẻ")],
+                decisions: text("Tư vấn tâm lý cho trẻ"),
             }),
         );
         let starts = aggregates::deadlines::calendar::local_date(t(50));

@@ -138,6 +138,8 @@ pub struct UrgentMeasuresView {
 pub struct SeparationView {
     pub decided_at: String,
     pub until: String,
+    /// The conditions of ND56 art. 32(1) the decision rests on.
+    pub grounds: Vec<String>,
     pub placement: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -168,6 +170,18 @@ pub struct DetailedAssessmentView {
     pub child_view: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_view: Option<String>,
+    /// Whose view `parent_view` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_view_by: Option<String>,
+    pub by: Option<RecordedBy>,
+}
+
+/// The standing request for the hotline's support (ND56 art. 31(3)).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HotlineSupportView {
+    pub requested_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub by: Option<RecordedBy>,
 }
 
@@ -347,6 +361,11 @@ pub struct CaseDocument {
     pub assigned_to: Option<Uuid>,
     pub received_at: String,
     pub received_by: Uuid,
+    /// A 16- or 17-year-old (*người chưa thành niên*), counted apart from children.
+    pub juvenile: bool,
+    /// Hotline operators may read and note the case while this stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hotline_support: Option<HotlineSupportView>,
     pub intake_point: String,
     pub channel: String,
     pub target_group: String,
@@ -566,6 +585,12 @@ pub fn case_document(
         assigned_to: case.assigned_to,
         received_at: ts(r.received_at),
         received_by: r.received_by,
+        juvenile: r.juvenile,
+        hotline_support: case.hotline_support.as_ref().map(|h| HotlineSupportView {
+            requested_at: ts(h.fact.requested_at),
+            reason: opt_str(&h.fact.reason),
+            by: by(h.sequence),
+        }),
         intake_point: r.intake_point.code().to_owned(),
         channel: r.channel.code().to_owned(),
         target_group: r.target_group.code().to_owned(),
@@ -628,6 +653,7 @@ pub fn case_document(
         separation: case.separations.last().map(|s| SeparationView {
             decided_at: ts(s.decision.fact.decided_at),
             until: ts(s.until),
+            grounds: codes(&s.decision.fact.grounds),
             placement: s.decision.fact.placement.to_string(),
             notes: opt_str(&s.decision.fact.notes),
             extensions: s.extensions.iter().map(|e| ts(e.fact.until)).collect(),
@@ -654,6 +680,7 @@ pub fn case_document(
                 needs: codes(&d.fact.needs),
                 child_view: opt_str(&d.fact.child_view),
                 parent_view: opt_str(&d.fact.parent_view),
+                parent_view_by: d.fact.parent_view_by.map(|c| c.code().to_owned()),
                 by: by(d.sequence),
             }),
         needs_meeting: case.needs_meetings.last().map(|m| NeedsMeetingView {

@@ -387,6 +387,15 @@ command_endpoint!(
     notes, NoteDto, "/api/v1/cases/{id}/notes",
     |dto: NoteDto, _: &AppState| dto.parse());
 command_endpoint!(
+    /// Ask the hotline 111 to support the case (ND56 art. 31(3)): hotline operators may then
+    /// read it and add notes and referrals until the request is withdrawn or the case closes.
+    hotline_support, HotlineSupportDto, "/api/v1/cases/{id}/hotline-support",
+    |dto: HotlineSupportDto, _: &AppState| dto.parse_request());
+command_endpoint!(
+    /// Withdraw the request for the hotline's support.
+    hotline_support_withdrawal, HotlineSupportDto, "/api/v1/cases/{id}/hotline-support/withdrawal",
+    |dto: HotlineSupportDto, _: &AppState| dto.parse_withdrawal());
+command_endpoint!(
     /// Correct a recorded fact (a new event naming the one it corrects).
     corrections, CorrectionDto, "/api/v1/cases/{id}/corrections",
     |dto: CorrectionDto, _: &AppState| dto.parse());
@@ -552,6 +561,8 @@ pub async fn report(
             .await
             .map_err(exec_error)?;
         state.metrics.command_accepted();
+        // Read-your-writes holds for the intake officer too: its next list read waits.
+        state.recent_writers.wrote(&caller.token_hash);
         tracing::info!(report_id = %report_id, cases = opened.len(), "report received");
         report_answer(report_id, opened)
     })

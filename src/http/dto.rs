@@ -19,6 +19,23 @@ use uuid::Uuid;
 pub const MAX_CHILDREN: usize = 60;
 const MAX_ITEMS: usize = 100;
 
+/// A unit where a case may act: commune level (*xã, phường, đặc khu*), never a province or the
+/// country (ND56 art. 26(1), LTE art. 52(2)).
+fn commune_path(f: &mut Fields, units: &UnitDirectory, field: &str, raw: &str) -> Option<UnitPath> {
+    let path = unit_path(f, units, field, raw)?;
+    if units.get(raw).is_some_and(|u| u.kind == "commune") {
+        Some(path)
+    } else {
+        f.push(
+            field,
+            "unit_not_commune",
+            "Phải là đơn vị hành chính cấp xã (xã, phường, đặc khu)",
+            "Must be a commune-level unit (xã, phường, đặc khu)",
+        );
+        None
+    }
+}
+
 fn unit_path(f: &mut Fields, units: &UnitDirectory, field: &str, raw: &str) -> Option<UnitPath> {
     f.unit_code(field, raw)?;
     match units.path(raw) {
@@ -103,7 +120,7 @@ impl ReportDto {
         let intake_point = f.code::<IntakePoint>("intake_point", &self.intake_point);
         let channel = f.code::<Channel>("channel", &self.channel);
         let target_group = f.code::<TargetGroup>("target_group", &self.target_group);
-        let incident_unit = unit_path(&mut f, units, "incident_unit", &self.incident_unit);
+        let incident_unit = commune_path(&mut f, units, "incident_unit", &self.incident_unit);
         let description = f.opt_text::<20_000>("description", self.description.as_deref());
         f.max_items("abuse_types", &self.abuse_types, 20);
         let abuse_types = f.codes::<AbuseType>("abuse_types", &self.abuse_types);
@@ -281,7 +298,7 @@ pub struct TransferDto {
 impl TransferDto {
     pub fn parse(self, units: &UnitDirectory) -> Result<CaseAction, ApiError> {
         let mut f = Fields::default();
-        let to_unit = unit_path(&mut f, units, "to_unit", &self.to_unit);
+        let to_unit = commune_path(&mut f, units, "to_unit", &self.to_unit);
         let reason = f.text::<20_000>("reason", &self.reason);
         let (to_unit, reason) = all!(f, to_unit, reason);
         Ok(CaseAction::Transfer(TransferCase { to_unit, reason }))
@@ -366,6 +383,11 @@ impl UrgentMeasuresDto {
 pub struct SeparationDto {
     pub decided_at: String,
     pub until: String,
+    /// Conditions of ND56 art. 32(1): `caregiver_is_perpetrator`, `caregiver_refuses_plan`,
+    /// `risk_of_further_abuse`; none means the case's own facts (a parent or carer as the
+    /// reported perpetrator).
+    #[serde(default)]
+    pub grounds: Vec<String>,
     pub placement: String,
     pub notes: Option<String>,
 }
@@ -375,12 +397,15 @@ impl SeparationDto {
         let mut f = Fields::default();
         let decided_at = f.time("decided_at", &self.decided_at);
         let until = f.time("until", &self.until);
+        let grounds = Some(f.codes::<SeparationGround>("grounds", &self.grounds));
         let placement = f.text::<20_000>("placement", &self.placement);
         let notes = f.opt_text::<20_000>("notes", self.notes.as_deref());
-        let (decided_at, until, placement, notes) = all!(f, decided_at, until, placement, notes);
+        let (decided_at, until, grounds, placement, notes) =
+            all!(f, decided_at, until, grounds, placement, notes);
         Ok(CaseAction::DecideSeparation(DecideSeparation {
             decided_at,
             until,
+            grounds,
             placement,
             notes,
         }))
@@ -390,15 +415,25 @@ impl SeparationDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeparationExtensionDto {
+    /// When the chair decided the extension (business time); now when absent.
+    pub extended_at: Option<String>,
     pub until: String,
 }
 
 impl SeparationExtensionDto {
     pub fn parse(self) -> Result<CaseAction, ApiError> {
         let mut f = Fields::default();
+        let extended_at = Some(
+            self.extended_at
+                .as_deref()
+                .and_then(|t| f.time("extended_at", t)),
+        );
         let until = f.time("until", &self.until);
-        let (until,) = all!(f, until);
-        Ok(CaseAction::ExtendSeparation(ExtendSeparation { until }))
+        let (extended_at, until) = all!(f, extended_at, until);
+        Ok(CaseAction::ExtendSeparation(ExtendSeparation {
+            extended_at,
+            until,
+        }))
     }
 }
 
@@ -439,6 +474,10 @@ pub struct DetailedAssessmentDto {
     pub needs: Vec<String>,
     pub child_view: Option<String>,
     pub parent_view: Option<String>,
+    /// Whose view `parent_view` is (`mother`, `father`, `step_mother`, `step_father`,
+    /// `grandparent`, `guardian`, `other_carer`); required when a carer caused the harm, whose
+    /// own view is not taken (ND56 art. 27(1)(h)).
+    pub parent_view_by: Option<String>,
 }
 
 impl DetailedAssessmentDto {
@@ -453,6 +492,7 @@ impl DetailedAssessmentDto {
         let needs = Some(f.codes::<ServiceType>("needs", &self.needs));
         let child_view = f.opt_text::<20_000>("child_view", self.child_view.as_deref());
         let parent_view = f.opt_text::<20_000>("parent_view", self.parent_view.as_deref());
+        let parent_view_by = f.opt_code::<Carer>("parent_view_by", self.parent_view_by.as_deref());
         let (
             assessed_at,
             physical,
@@ -463,6 +503,7 @@ impl DetailedAssessmentDto {
             needs,
             child_view,
             parent_view,
+            parent_view_by,
         ) = all!(
             f,
             assessed_at,
@@ -473,7 +514,8 @@ impl DetailedAssessmentDto {
             community,
             needs,
             child_view,
-            parent_view
+            parent_view,
+            parent_view_by
         );
         Ok(CaseAction::RecordDetailedAssessment(
             RecordDetailedAssessment {
@@ -486,6 +528,7 @@ impl DetailedAssessmentDto {
                 needs,
                 child_view,
                 parent_view,
+                parent_view_by,
             },
         ))
     }
@@ -830,6 +873,34 @@ impl NoteDto {
         let text: Option<LongText> = f.text::<20_000>("text", &self.text);
         let (text,) = all!(f, text);
         Ok(CaseAction::AddNote(AddNote { text }))
+    }
+}
+
+/// Asking the hotline 111 for support, or withdrawing the request (ND56 art. 31(3)).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HotlineSupportDto {
+    pub reason: Option<String>,
+}
+
+impl HotlineSupportDto {
+    fn reason(self) -> Result<Option<LongText>, ApiError> {
+        let mut f = Fields::default();
+        let reason = f.opt_text::<20_000>("reason", self.reason.as_deref());
+        let (reason,) = all!(f, reason);
+        Ok(reason)
+    }
+
+    pub fn parse_request(self) -> Result<CaseAction, ApiError> {
+        Ok(CaseAction::RequestHotlineSupport(RequestHotlineSupport {
+            reason: self.reason()?,
+        }))
+    }
+
+    pub fn parse_withdrawal(self) -> Result<CaseAction, ApiError> {
+        Ok(CaseAction::WithdrawHotlineSupport(WithdrawHotlineSupport {
+            reason: self.reason()?,
+        }))
     }
 }
 

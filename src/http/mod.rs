@@ -223,6 +223,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/cases/{id}/closure", web::post().to(cases::closure))
             .route("/cases/{id}/notes", web::post().to(cases::notes))
             .route(
+                "/cases/{id}/hotline-support",
+                web::post().to(cases::hotline_support),
+            )
+            .route(
+                "/cases/{id}/hotline-support/withdrawal",
+                web::post().to(cases::hotline_support_withdrawal),
+            )
+            .route(
                 "/cases/{id}/corrections",
                 web::post().to(cases::corrections),
             )

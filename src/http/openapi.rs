@@ -60,6 +60,8 @@ impl Modify for BearerAuth {
         super::cases::closure_proposal,
         super::cases::closure,
         super::cases::notes,
+        super::cases::hotline_support,
+        super::cases::hotline_support_withdrawal,
         super::cases::corrections,
         super::cases::get_case,
         super::cases::get_by_number,

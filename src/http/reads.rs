@@ -151,10 +151,13 @@ fn unit_filter(
             ),
         )])
     })?;
-    if scope
-        .units
-        .iter()
-        .any(|u| wanted.key.starts_with(u.key.as_str()))
+    // A hotline operator's national grant covers every unit: the filter narrows the cases it
+    // opened or supports to one commune.
+    if scope.opened_by.is_some()
+        || scope
+            .units
+            .iter()
+            .any(|u| wanted.key.starts_with(u.key.as_str()))
     {
         Ok(Some(wanted))
     } else {
@@ -457,7 +460,10 @@ pub struct Statistics {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AbusedChildren {
+    /// Children under 16 (LTE art. 1); duplicates and unfounded reports excluded.
     pub children: Cell,
+    /// 16- and 17-year-olds (juvenile cases), counted apart.
+    pub juveniles: Cell,
     pub incidents: Cell,
     pub by_sex: BTreeMap<String, Cell>,
     pub by_age_group: BTreeMap<String, Cell>,
@@ -564,6 +570,7 @@ pub async fn statistics(
         suppressed_below: state.settings.stats_min_cell,
         abused_children: AbusedChildren {
             children: cell(counts.abused_children),
+            juveniles: cell(counts.abused_juveniles),
             incidents: cell(counts.abused_incidents),
             by_sex: cells(&counts.abused_by_sex),
             by_age_group: cells(&counts.abused_by_age_group),
@@ -613,6 +620,7 @@ fn statistics_csv(s: &Statistics) -> String {
     };
     let a = &s.abused_children;
     row("abused_children", "total", "children", &a.children);
+    row("abused_children", "total", "juveniles", &a.juveniles);
     row("abused_children", "total", "incidents", &a.incidents);
     for (k, v) in &a.by_sex {
         row("abused_children", "sex", k, v);

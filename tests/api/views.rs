@@ -448,19 +448,16 @@ async fn statistics_add_up_on_a_small_fixture(store: Store) {
         .get(&cast.supervisor, &format!("/statistics?unit={PROVINCE}"))
         .await;
     assert_eq!(status, StatusCode::OK, "{stats}");
+    // Indicator 0101 counts children under 16 (LTE art. 1): the 16-year-old brother is a
+    // juvenile, counted apart; Hoà's report closed as unfounded is no abused child (§7).
     let a = &stats["abused_children"];
-    assert_eq!(a["children"], 3, "{stats}");
-    assert_eq!(a["incidents"], 2);
-    assert_eq!(a["by_sex"], json!({"female": 2, "male": 1}));
-    assert_eq!(
-        a["by_age_group"],
-        json!({"6_10": 1, "11_15": 1, "16_17": 1})
-    );
-    assert_eq!(
-        a["by_abuse_type"],
-        json!({"violence": 3, "sexual_abuse": 1})
-    );
-    assert_eq!(a["by_environment"], json!({"family": 2, "school": 1}));
+    assert_eq!(a["children"], 1, "{stats}");
+    assert_eq!(a["juveniles"], 1, "{stats}");
+    assert_eq!(a["incidents"], 1);
+    assert_eq!(a["by_sex"], json!({"female": 1}));
+    assert_eq!(a["by_age_group"], json!({"6_10": 1}));
+    assert_eq!(a["by_abuse_type"], json!({"violence": 1}));
+    assert_eq!(a["by_environment"], json!({"family": 1}));
     assert_eq!(
         stats["intake"]["by_intake_point"],
         json!({"hotline_111": 3, "commune_committee": 1})
@@ -510,7 +507,8 @@ async fn statistics_add_up_on_a_small_fixture(store: Store) {
         .unwrap()
         .starts_with("text/csv"));
     let csv = csv.as_str().unwrap();
-    assert!(csv.contains("abused_children,total,children,3"), "{csv}");
+    assert!(csv.contains("abused_children,total,children,1"), "{csv}");
+    assert!(csv.contains("abused_children,total,juveniles,1"), "{csv}");
     assert!(
         csv.contains("compliance,initial_assessment,met_late,1"),
         "{csv}"

@@ -119,8 +119,8 @@ pub struct DecideSeparation {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExtendSeparation {
-    /// When the extension was decided (business time).
-    pub extended_at: DateTime<Utc>,
+    /// When the extension was decided (business time); the command's "now" when not given.
+    pub extended_at: Option<DateTime<Utc>>,
     pub until: DateTime<Utc>,
 }
 

@@ -384,7 +384,7 @@ pub fn extended() -> DateTime<Utc> {
 
 pub fn extend(until: DateTime<Utc>) -> CaseAction {
     CaseAction::ExtendSeparation(ExtendSeparation {
-        extended_at: extended(),
+        extended_at: Some(extended()),
         until,
     })
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 pub const NAME: &str = "cases";
 /// Bump when the tables or what is written into them change: the projection is then rebuilt.
 /// 2: a commune's cases by intake time in one index.
-pub const VERSION: i32 = 2;
+pub const VERSION: i32 = 3;
 pub const TABLES: &[&str] = &[
     "case_summaries",
     "case_abuse_types",
@@ -88,7 +88,8 @@ pub fn ddl(d: Dialect, n: &Names) -> Vec<String> {
                 search_key text NOT NULL,
                 closed_at {ts},
                 closure_reason text,
-                updated_at {ts} NOT NULL
+                updated_at {ts} NOT NULL,
+                hotline_support {int} NOT NULL DEFAULT 0
             )"
         ),
         format!("CREATE UNIQUE INDEX {} ON {summaries} (case_number)", n.index("case_summaries", "number")),
@@ -130,6 +131,8 @@ struct Patch {
     abuse_environment: Option<Option<String>>,
     /// A corrected date of birth or age, to turn into an age group with the stored intake time.
     age: Option<(Option<NaiveDate>, Option<u8>)>,
+    /// 1 while the hotline's support is requested (ND56 art. 31(3)), else 0.
+    hotline_support: Option<i64>,
 }
 
 /// A summary row inserted by this batch, changed in memory by the batch's later events.
@@ -175,6 +178,7 @@ const SUMMARY_COLUMNS: &[&str] = &[
     "closed_at",
     "closure_reason",
     "updated_at",
+    "hotline_support",
 ];
 
 /// What one batch does to the tables: new rows, one patch per existing case, and the side
@@ -280,6 +284,8 @@ pub async fn apply_batch<C: Conn>(
                 p.assigned_to = Some(None);
             }
             CaseEvent::CaseStatusChanged(s) => ch.patch(id).status = Some(s.to.code().to_owned()),
+            CaseEvent::HotlineSupportRequested(_) => ch.patch(id).hotline_support = Some(1),
+            CaseEvent::HotlineSupportWithdrawn(_) => ch.patch(id).hotline_support = Some(0),
             CaseEvent::CaseClosed(closed) => {
                 ch.patch(id).closed = Some((closed.decided_at, closed.reason.code().to_owned()));
             }
@@ -427,6 +433,7 @@ pub async fn apply_batch<C: Conn>(
             closed_at,
             closure_reason,
             p.updated_at.unwrap_or(r.received_at),
+            p.hotline_support.unwrap_or(0),
         ]);
     }
     rows.flush(c).await?;
@@ -475,6 +482,9 @@ pub async fn apply_batch<C: Conn>(
         }
         if let Some(v) = p.abuse_environment {
             set("abuse_environment", v.into());
+        }
+        if let Some(v) = p.hotline_support {
+            set("hotline_support", v.into());
         }
         if let Some((dob, age)) = p.age {
             let received = c

@@ -88,7 +88,11 @@ impl Sql {
                 self.push(" OR ");
             }
             first = false;
-            self.push("c.received_by = ").arg(user);
+            // The cases a hotline operator opened, and those the hotline was asked to support
+            // while they are open (ND56 art. 22(6), 31(3)).
+            self.push("(c.received_by = ")
+                .arg(user)
+                .push(" OR (c.hotline_support = 1 AND c.closed_at IS NULL))");
         }
         if first {
             self.push("1 = 0");
@@ -471,8 +475,11 @@ pub async fn deadline_board(
 /// Raw counts for the statistics of procedure.md §7 (suppression is applied by the caller).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StatisticsCounts {
-    /// Indicator 0101: distinct abused children received in the period.
+    /// Indicator 0101: distinct abused children (under 16, LTE art. 1) received in the period;
+    /// cases closed as duplicate or unfounded are not abused children (procedure.md §7).
     pub abused_children: i64,
+    /// The same count for 16- and 17-year-olds (juvenile cases), in a column of its own.
+    pub abused_juveniles: i64,
     /// Distinct reports (incidents) about abused children.
     pub abused_incidents: i64,
     pub abused_by_sex: BTreeMap<String, i64>,
@@ -529,14 +536,27 @@ pub async fn statistics(
         sql.push(tail);
         sql
     };
-    let abused = |select: &str, tail: &str| {
+    let founded = |select: &str, tail: &str| {
         let mut sql = received(select, "");
-        sql.push(" AND c.target_group = 'abused'");
+        sql.push(
+            " AND c.target_group = 'abused' \
+             AND (c.closure_reason IS NULL OR c.closure_reason NOT IN ('duplicate', 'unfounded'))",
+        );
+        sql.push(tail);
+        sql
+    };
+    let abused = |select: &str, tail: &str| {
+        let mut sql = founded(select, " AND c.age_group <> '16_17'");
         sql.push(tail);
         sql
     };
     let mut s = StatisticsCounts {
         abused_children: single(db, abused("SELECT count(DISTINCT c.child_id) FROM case_summaries c", "")).await?,
+        abused_juveniles: single(
+            db,
+            founded("SELECT count(DISTINCT c.child_id) FROM case_summaries c", " AND c.age_group = '16_17'"),
+        )
+        .await?,
         abused_incidents: single(db, abused("SELECT count(DISTINCT c.report_id) FROM case_summaries c", "")).await?,
         abused_by_sex: grouped(db, abused("SELECT c.sex, count(DISTINCT c.child_id) FROM case_summaries c", " GROUP BY c.sex")).await?,
         abused_by_age_group: grouped(

@@ -104,9 +104,10 @@ impl Case {
         let separation = self
             .active_separation()
             .ok_or(CaseError::NoActiveSeparation)?;
+        let extended_at = c.extended_at.unwrap_or(t.now);
         t.following(
             "extended_at",
-            c.extended_at,
+            extended_at,
             &[
                 (
                     "separation decision",
@@ -131,7 +132,7 @@ impl Case {
             return Err(CaseError::SeparationExceeds15Days { cap });
         }
         Ok(vec![CaseEvent::SeparationExtended(SeparationExtended {
-            extended_at: c.extended_at,
+            extended_at,
             until: c.until,
         })])
     }
