@@ -430,7 +430,7 @@ async fn a_transaction_committing_out_of_order_is_still_projected() {
     };
     let note = |id: &str, seq: i64, text: &str| {
         let event = CaseEvent::NoteAdded(NoteAdded {
-            written_at: chrono::Utc::now(),
+            written_at: test_now(),
             text: LongText::parse(text).unwrap(),
         });
         let metadata = EventMetadata {
@@ -438,7 +438,7 @@ async fn a_transaction_committing_out_of_order_is_still_projected() {
             role: Role::SocialWorker,
             unit: UnitCode::parse(COMMUNE).unwrap(),
             request_id: "gap-test".into(),
-            recorded_at: chrono::Utc::now(),
+            recorded_at: test_now(),
             idempotency_key: None,
         };
         (

@@ -3,6 +3,7 @@
 
 mod access;
 mod bad_input;
+mod clock;
 mod concurrency;
 mod faults;
 mod grants;
@@ -11,5 +12,6 @@ mod leaks;
 mod matrix;
 mod pg;
 mod procedure;
+mod routes;
 mod service;
 mod views;

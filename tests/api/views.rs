@@ -21,9 +21,8 @@ async fn overdue_deadlines_appear_without_any_new_event(store: Store) {
     // Received 13 hours ago: the 12-hour initial assessment is already overdue.
     let late = app.report(&cast.hotline, &hours_ago(13)).await;
     // Received 12 hours minus 3 seconds ago: due soon now, overdue in a few seconds.
-    let received = (chrono::Utc::now() - chrono::Duration::hours(12)
-        + chrono::Duration::seconds(3))
-    .to_rfc3339();
+    let received =
+        (app.clock.now() - chrono::Duration::hours(12) + chrono::Duration::seconds(3)).to_rfc3339();
     let soon = app.report(&cast.hotline, &received).await;
 
     let (status, board) = app.get(&cast.approver, "/deadlines?state=overdue").await;
@@ -276,7 +275,7 @@ async fn history_and_access_log_tell_who_did_and_saw_what(store: Store) {
         .get(&cast.supervisor, &format!("/cases/{id}/history"))
         .await;
     assert_eq!(status, StatusCode::OK);
-    let as_of = urlencode(&chrono::Utc::now().to_rfc3339());
+    let as_of = urlencode(&app.clock.now().to_rfc3339());
     app.get(&cast.supervisor, &format!("/cases/{id}?as_of={as_of}"))
         .await;
     // Refused reads leave no record.
@@ -346,7 +345,7 @@ async fn time_travel_shows_the_case_as_casebook_knew_it(store: Store) {
     let cast = app.cast().await;
     let id = app.report(&cast.hotline, &hours_ago(13)).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let then = chrono::Utc::now();
+    let then = app.clock.now();
     tokio::time::sleep(Duration::from_millis(50)).await;
     app.ok(
         &cast.worker,
@@ -409,7 +408,7 @@ async fn statistics_add_up_on_a_small_fixture(store: Store) {
         .as_object_mut()
         .unwrap()
         .remove("estimated_age");
-    let dob = chrono::Utc::now().date_naive() - chrono::Duration::days(11 * 366);
+    let dob = test_today() - chrono::Duration::days(11 * 366);
     second["children"][0]["date_of_birth"] = json!(dob.to_string());
     let (_, r2) = app.post(&cast.worker, "/reports", second).await;
     // Report 3: a child at risk (not counted in 0101), in another commune.
@@ -599,7 +598,7 @@ async fn realistic_activity(app: &TestApp, cast: &Cast) {
             "physical_psychological": "a", "family": "b", "risk_factors": "c", "schooling": "d", "community": "e",
             "needs": ["health"]}))
             .await;
-        let today = chrono::Utc::now().date_naive();
+        let today = test_today();
         let doc = app
             .ok(&cast.worker, &case("/plan"), json!({"submitted_at": hours_ago(37 - i), "items": [
                 {"measure": "medical_care_and_therapy", "service_type": "health", "responsible": "Trạm y tế",
@@ -648,6 +647,7 @@ async fn views_catch_up_after_a_crash_between_commit_and_projection(store: Store
     let app = TestApp::spawn(store).await;
     let cast = app.cast().await;
     let id = app.report(&cast.hotline, &hours_ago(3)).await;
+    let clock = app.clock.clone();
     let (url, dir) = app.stop().await;
 
     // Events committed while no projector runs: the state a crash right after the commit leaves.
@@ -667,7 +667,7 @@ async fn views_catch_up_after_a_crash_between_commit_and_projection(store: Store
             unit: aggregates::units::UnitCode::parse(COMMUNE).unwrap(),
         }],
     );
-    let now = chrono::Utc::now();
+    let now = clock.now();
     let command = aggregates::CaseCommand {
         actor,
         now,
