@@ -15,3 +15,6 @@ mod procedure;
 mod routes;
 mod service;
 mod views;
+mod walk_cases;
+mod walker;
+mod walks;
