@@ -2,6 +2,7 @@
 //! directory; a throwaway PostgreSQL server this binary starts itself).
 
 mod access;
+mod activity;
 mod bad_input;
 mod clock;
 mod concurrency;
@@ -12,6 +13,7 @@ mod leaks;
 mod matrix;
 mod pg;
 mod procedure;
+mod projectors;
 mod routes;
 mod service;
 mod views;
