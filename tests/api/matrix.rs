@@ -57,6 +57,9 @@ impl Who {
     }
 }
 
+/// Two days after the server's clock: the matrix's dated bodies pass authorization and are
+/// then refused by the procedure (`time_in_future`), so that every case stays as it is for the
+/// next request. Successes of every command over HTTP are in `walks`.
 fn future() -> String {
     vn(test_now() + chrono::Duration::days(2))
 }
@@ -77,6 +80,8 @@ fn case_endpoints(caller_id: uuid::Uuid) -> Vec<(Method, &'static str, Option<Va
         (
             Method::POST,
             "/transfer",
+            // The case's own commune: refused after authorization (a successful transfer would
+            // take the case out of the matrix's jurisdiction; `walks` transfers one).
             Some(json!({"to_unit": COMMUNE, "reason": "x"})),
             Who::WorkerApproverSupervisor,
         ),
@@ -292,6 +297,13 @@ async fn the_authorization_matrix_has_no_unexpected_allow(store: Store) {
         &c("/detailed-assessment"),
         json!({"assessed_at": hours_ago(48), "physical_psychological": "x",
         "family": "x", "risk_factors": "x", "schooling": "x", "community": "x"}),
+    )
+    .await;
+    // A needs meeting of the cycle comes before its plan (ND56 art. 27(2), 28(2)(b)).
+    app.ok(
+        &cast.approver,
+        &c("/needs-meeting"),
+        json!({"held_at": hours_ago(48), "chaired_by": "x", "decisions": "x"}),
     )
     .await;
     let today = test_today();
