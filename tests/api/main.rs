@@ -6,6 +6,8 @@ mod activity;
 mod bad_input;
 mod clock;
 mod concurrency;
+mod document;
+mod document_plan;
 mod faults;
 mod grants;
 mod helpers;
