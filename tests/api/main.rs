@@ -9,6 +9,7 @@ mod concurrency;
 mod document;
 mod document_plan;
 mod faults;
+mod gaps;
 mod grants;
 mod helpers;
 mod leaks;
