@@ -1,5 +1,6 @@
 //! Building the application: used by `main` and by the integration tests alike.
 
+use crate::clock::Clock;
 use crate::commands::CaseCommands;
 use crate::config::Settings;
 use crate::http::{self, AppState};
@@ -81,7 +82,13 @@ pub struct Application {
 }
 
 impl Application {
+    /// The server on the system clock, as `main` runs it.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// The server taking business "now" from `clock` (tests give a clock they control).
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Self, StartupError> {
         let services = case_services(&settings)?;
         let db = open_store(&settings).await?;
         let directory = UnitDirectory::load(&db).await?;
@@ -113,6 +120,7 @@ impl Application {
         let state_projections = projections.clone();
         let state = web::Data::new(AppState {
             db: db.clone(),
+            clock,
             commands,
             units: directory,
             throttle: crate::auth::LoginThrottle::new(Duration::from_secs(15 * 60), 5, 30),

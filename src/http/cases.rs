@@ -218,8 +218,12 @@ struct CaseReceipt {
     acting_unit: String,
 }
 
-fn case_answer(actor: &Actor, case_id: Uuid, events: &[RecordedEvent]) -> Result<Answer, ApiError> {
-    let now = Utc::now();
+fn case_answer(
+    actor: &Actor,
+    case_id: Uuid,
+    events: &[RecordedEvent],
+    now: DateTime<Utc>,
+) -> Result<Answer, ApiError> {
     let version = events.last().map_or(0, |e| e.sequence);
     let mut answer = match document_for(actor, events, now) {
         Some(document) => Answer::json(StatusCode::OK, &document)?,
@@ -264,7 +268,7 @@ async fn command(
     idempotent(&st, &cl, &req, body_hash, |key| async move {
         let action = action(&state)?;
         let actor = caller.actor();
-        let now = Utc::now();
+        let now = state.clock.now();
         let command = CaseCommand {
             actor: actor.clone(),
             now,
@@ -284,7 +288,7 @@ async fn command(
             .map_err(exec_error)?;
         state.metrics.command_accepted();
         state.recent_writers.wrote(&caller.token_hash);
-        case_answer(&actor, case_id, &events)
+        case_answer(&actor, case_id, &events, now)
     })
     .await
 }
@@ -481,7 +485,7 @@ pub async fn report(
         }
         let parsed = value.parse(&state.units)?;
         let actor = caller.actor();
-        let now = Utc::now();
+        let now = state.clock.now();
         let report_id = Uuid::now_v7();
         let template = parsed.template;
         let province = template
@@ -645,7 +649,7 @@ async fn read_case(
             at,
             CaseView::AsOf,
         ),
-        None => (events, Utc::now(), CaseView::Record),
+        None => (events, state.clock.now(), CaseView::Record),
     };
     let document = case_document(&events, access, now).ok_or_else(ApiError::case_not_found)?;
     audit(state, caller, case_id, grant, view).await?;

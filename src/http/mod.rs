@@ -28,6 +28,8 @@ use std::time::Instant;
 /// What every handler may use.
 pub struct AppState {
     pub db: Db,
+    /// Business "now" (the system clock in production; tests give their own).
+    pub clock: crate::clock::Clock,
     pub commands: CaseCommands,
     pub units: UnitDirectory,
     pub throttle: crate::auth::LoginThrottle,

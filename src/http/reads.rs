@@ -259,7 +259,7 @@ pub async fn list_cases(
         &filter,
         limit + 1,
         cursor.as_deref(),
-        Utc::now(),
+        state.clock.now(),
     )
     .await
     .map_err(query_error)?;
@@ -360,7 +360,7 @@ pub async fn caseload(
         query.unit.as_deref(),
     )?;
     wait_for_views(&state, &caller, &req, &[CASES, DEADLINES]).await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let items = queries::list_cases(
         &state.db,
         &scope,
@@ -421,7 +421,7 @@ pub async fn deadlines(
         &filter,
         limit + 1,
         cursor.as_deref(),
-        Utc::now(),
+        state.clock.now(),
     )
     .await
     .map_err(query_error)?;
@@ -524,7 +524,7 @@ pub async fn statistics(
     };
     let unit_scope = unit_filter(&state, &scope, Some(&unit))?
         .ok_or_else(|| ApiError::validation(Vec::new()))?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut f = Fields::default();
     let from = match &query.from {
         Some(raw) => period_bound(&mut f, "from", raw, false),

@@ -62,7 +62,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         })
         .collect();
     let calendar_until = state.commands.services().calendar.last_year();
-    let horizon = chrono::Utc::now() + chrono::Duration::days(60);
+    let horizon = state.clock.now() + chrono::Duration::days(60);
     let calendar_ok = calendar_until >= aggregates::deadlines::calendar::local_date(horizon).year();
     let healthy_views = status.values().all(|s| s.last_error.is_none());
     let ready = reachable && lag.is_some_and(|l| l <= 1000) && healthy_views && calendar_ok;

@@ -48,7 +48,7 @@ async fn bad_input_is_refused_with_a_problem_and_writes_nothing(store: Store) {
     let id = app.report(&cast.hotline, &hours_ago(5)).await;
     let before = event_count(&app).await;
     let case = |p: &str| format!("/cases/{id}{p}");
-    let future = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let future = (app.clock.now() + chrono::Duration::hours(2)).to_rfc3339();
     let report = report_body(&hours_ago(1), COMMUNE, &["X"]);
     let with = |mut v: Value, key: &str, value: Value| {
         v[key] = value;

@@ -15,11 +15,14 @@ async fn stream_sequences(app: &TestApp, id: &str) -> Vec<i64> {
         .unwrap())
 }
 
-async fn racing_commands_one_wins_the_others_get_409(store: Store) {
+/// With `If-Match`: exactly one racer wins; a loser is refused by the `If-Match` check (412,
+/// when it loaded the case after the winner) or by the store's lock (409, when it loaded it
+/// before).
+async fn racing_commands_with_if_match_one_wins_the_others_get_409_or_412(store: Store) {
     let app = TestApp::spawn(store).await;
     let cast = app.cast().await;
     let trials = knob("RACE_TRIALS", 5);
-    let mut conflicts_seen = 0;
+    let (mut conflicts_seen, mut by_store_lock) = (0, 0);
     for _trial in 0..trials {
         let id = app.report(&cast.hotline, &hours_ago(3)).await;
         let (_, doc) = app.get(&cast.worker, &format!("/cases/{id}")).await;
@@ -65,15 +68,72 @@ async fn racing_commands_one_wins_the_others_get_409(store: Store) {
             );
         }
         conflicts_seen += conflicts.len();
+        by_store_lock += conflicts
+            .iter()
+            .filter(|(s, _, _)| *s == StatusCode::CONFLICT)
+            .count();
         // The stream stays gap-free.
         let sequences = stream_sequences(&app, &id).await;
         assert_eq!(sequences, (1..=sequences.len() as i64).collect::<Vec<_>>());
     }
     println!(
-        "RELIABILITY racing_commands store={store:?} trials={trials} racers_per_trial=8 winners_per_trial=1 losers_refused={conflicts_seen} gaps=0"
+        "RELIABILITY racing_commands store={store:?} trials={trials} racers_per_trial=8 winners_per_trial=1 losers_refused={conflicts_seen} refused_by_if_match={} refused_by_store_lock={by_store_lock} gaps=0",
+        conflicts_seen - by_store_lock
     );
 }
-both_stores!(racing_commands_one_wins_the_others_get_409);
+both_stores!(racing_commands_with_if_match_one_wins_the_others_get_409_or_412);
+
+/// Without `If-Match`, only the store's optimistic lock stands between racers: every loser is a
+/// 409 `version_conflict` (never a 412: nobody asked for a version), every winner's note is in
+/// the stream exactly once, and over the trials the lock did refuse someone.
+async fn racing_commands_without_if_match_meet_the_stores_optimistic_lock(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let trials = knob("RACE_TRIALS", 5);
+    let (mut wins, mut conflicts) = (0, 0);
+    for _trial in 0..trials {
+        let id = app.report(&cast.hotline, &hours_ago(3)).await;
+        let before = stream_sequences(&app, &id).await.len();
+        let requests = (0..8).map(|i| {
+            let (app, token) = (&app, cast.worker.token.clone());
+            let path = format!("/cases/{id}/notes");
+            async move {
+                let body = json!({"text": format!("note {i}")});
+                app.request(Method::POST, Some(&token), &path, Some(&body), &[])
+                    .await
+            }
+        });
+        let results = futures_util::future::join_all(requests).await;
+        let won = results
+            .iter()
+            .filter(|(s, _, _)| *s == StatusCode::OK)
+            .count();
+        for (status, _, problem) in results.iter().filter(|(s, _, _)| *s != StatusCode::OK) {
+            assert!(
+                *status == StatusCode::CONFLICT && problem["code"] == "version_conflict",
+                "a loser without If-Match meets the store's lock: {status} {problem}"
+            );
+        }
+        assert!(won >= 1, "someone wins: {results:?}");
+        let sequences = stream_sequences(&app, &id).await;
+        assert_eq!(
+            sequences.len(),
+            before + won,
+            "one event per acknowledged note"
+        );
+        assert_eq!(sequences, (1..=sequences.len() as i64).collect::<Vec<_>>());
+        wins += won;
+        conflicts += 8 - won;
+    }
+    println!(
+        "RELIABILITY racing_without_if_match store={store:?} trials={trials} racers_per_trial=8 acknowledged={wins} store_conflicts={conflicts}"
+    );
+    assert!(
+        conflicts > 0,
+        "the store's optimistic lock never refused a racer"
+    );
+}
+both_stores!(racing_commands_without_if_match_meet_the_stores_optimistic_lock);
 
 async fn a_stale_if_match_is_refused_with_412(store: Store) {
     let app = TestApp::spawn(store).await;

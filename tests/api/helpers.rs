@@ -4,6 +4,7 @@
 use aggregates::codes::Role;
 use aggregates::policy::Grant;
 use aggregates::units::UnitCode;
+use casebook::clock::Clock;
 use casebook::config::Settings;
 use casebook::startup::Application;
 use casebook::store::users::{self, NewUser};
@@ -26,6 +27,8 @@ pub const OTHER_COMMUNE: &str = "03390";
 
 pub struct TestApp {
     pub address: String,
+    /// The server's business clock: it starts at `test_now()` and runs on at the real pace.
+    pub clock: Clock,
     pub client: reqwest::Client,
     pub db: Db,
     pub database_url: String,
@@ -79,6 +82,15 @@ impl TestApp {
 
     /// A fresh store and a server with adjusted settings.
     pub async fn spawn_with(kind: Store, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_with_clock(kind, Clock::starting_at(test_now()), adjust).await
+    }
+
+    /// A fresh store and a server on `clock` (`Clock::system()` for the real today).
+    pub async fn spawn_with_clock(
+        kind: Store,
+        clock: Clock,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let (url, dir) = match kind {
             Store::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -87,27 +99,33 @@ impl TestApp {
             }
             Store::Postgres => (super::pg::fresh_database().await, None),
         };
-        Self::build(kind, url, dir, adjust).await
+        Self::build(kind, url, dir, clock, adjust).await
     }
 
     /// A server on an existing store (restarts).
     pub async fn spawn_on(kind: Store, url: String, dir: Option<tempfile::TempDir>) -> TestApp {
-        Self::build(kind, url, dir, |_| {}).await
+        // The restarted server's clock runs on from where any earlier server of this process
+        // may have got to, so that times recorded after the restart come after those before.
+        let elapsed = chrono::Duration::from_std(process_started().elapsed()).unwrap();
+        let clock = Clock::starting_at(test_now() + elapsed);
+        Self::build(kind, url, dir, clock, |_| {}).await
     }
 
     async fn build(
         _kind: Store,
         url: String,
         dir: Option<tempfile::TempDir>,
+        clock: Clock,
         adjust: impl FnOnce(&mut Settings),
     ) -> TestApp {
         init_logs();
+        process_started();
         let mut settings = Settings::for_database(&url);
         settings.listen = "127.0.0.1:0".parse().unwrap();
         settings.workers = Some(2);
         settings.db_max_connections = 8;
         adjust(&mut settings);
-        let app = Application::build(settings)
+        let app = Application::build_with_clock(settings, clock.clone())
             .await
             .expect("the application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -116,6 +134,7 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
+            clock,
             client: reqwest::Client::builder().build().unwrap(),
             db,
             database_url: url,
@@ -305,11 +324,32 @@ pub fn report_body(received_at: &str, unit: &str, children: &[&str]) -> Value {
     })
 }
 
-/// RFC 3339 in Vietnam time, `hours` before now.
-pub fn hours_ago(hours: i64) -> String {
-    (chrono::Utc::now() - chrono::Duration::hours(hours))
-        .with_timezone(&aggregates::deadlines::calendar::vietnam_offset())
+/// Where every test server's clock starts: Tuesday 16 June 2026, 09:00 in Vietnam, an ordinary
+/// working week of the shipped 2026 calendar. Tests never depend on today's date (one test in
+/// `service` checks the real calendar against the real today, as `/ready` does).
+pub fn test_now() -> chrono::DateTime<chrono::Utc> {
+    "2026-06-16T02:00:00Z".parse().unwrap()
+}
+
+fn process_started() -> std::time::Instant {
+    static STARTED: OnceLock<std::time::Instant> = OnceLock::new();
+    *STARTED.get_or_init(std::time::Instant::now)
+}
+
+/// The day of `test_now()` in Vietnam.
+pub fn test_today() -> chrono::NaiveDate {
+    aggregates::deadlines::calendar::local_date(test_now())
+}
+
+/// RFC 3339 in Vietnam time.
+pub fn vn(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&aggregates::deadlines::calendar::vietnam_offset())
         .to_rfc3339()
+}
+
+/// RFC 3339 in Vietnam time, `hours` before `test_now()` (negative: after).
+pub fn hours_ago(hours: i64) -> String {
+    vn(test_now() - chrono::Duration::hours(hours))
 }
 
 /// Runs a scenario against both stores, as two tests.

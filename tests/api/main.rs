@@ -2,14 +2,24 @@
 //! directory; a throwaway PostgreSQL server this binary starts itself).
 
 mod access;
+mod activity;
 mod bad_input;
+mod clock;
 mod concurrency;
+mod document;
+mod document_plan;
 mod faults;
+mod gaps;
 mod grants;
 mod helpers;
 mod leaks;
 mod matrix;
 mod pg;
 mod procedure;
+mod projectors;
+mod routes;
 mod service;
 mod views;
+mod walk_cases;
+mod walker;
+mod walks;

@@ -57,8 +57,11 @@ impl Who {
     }
 }
 
+/// Two days after the server's clock: the matrix's dated bodies pass authorization and are
+/// then refused by the procedure (`time_in_future`), so that every case stays as it is for the
+/// next request. Successes of every command over HTTP are in `walks`.
 fn future() -> String {
-    (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339()
+    vn(test_now() + chrono::Duration::days(2))
 }
 
 /// (method, path after /cases/{id}, body, who may).
@@ -77,6 +80,8 @@ fn case_endpoints(caller_id: uuid::Uuid) -> Vec<(Method, &'static str, Option<Va
         (
             Method::POST,
             "/transfer",
+            // The case's own commune: refused after authorization (a successful transfer would
+            // take the case out of the matrix's jurisdiction; `walks` transfers one).
             Some(json!({"to_unit": COMMUNE, "reason": "x"})),
             Who::WorkerApproverSupervisor,
         ),
@@ -194,6 +199,14 @@ fn case_endpoints(caller_id: uuid::Uuid) -> Vec<(Method, &'static str, Option<Va
     ]
 }
 
+/// The case routes the matrix tries: (method, path after /cases/{id}).
+pub fn case_routes() -> Vec<(Method, &'static str)> {
+    case_endpoints(uuid::Uuid::nil())
+        .into_iter()
+        .map(|(method, path, _, _)| (method, path))
+        .collect()
+}
+
 struct Person {
     user: TestUser,
     role: Role,
@@ -286,7 +299,14 @@ async fn the_authorization_matrix_has_no_unexpected_allow(store: Store) {
         "family": "x", "risk_factors": "x", "schooling": "x", "community": "x"}),
     )
     .await;
-    let today = chrono::Utc::now().date_naive();
+    // A needs meeting of the cycle comes before its plan (ND56 art. 27(2), 28(2)(b)).
+    app.ok(
+        &cast.approver,
+        &c("/needs-meeting"),
+        json!({"held_at": hours_ago(48), "chaired_by": "x", "decisions": "x"}),
+    )
+    .await;
+    let today = test_today();
     app.ok(
         &cast.worker,
         &c("/plan"),
@@ -324,8 +344,14 @@ async fn the_authorization_matrix_has_no_unexpected_allow(store: Store) {
         ("in_progress", &in_progress),
         ("closed", &closed),
     ] {
+        let (_, doc) = app.get(&cast.supervisor, &format!("/cases/{id}")).await;
+        let number = doc["case_number"].as_str().unwrap().to_owned();
         for person in &people {
-            for (method, path, body, who) in case_endpoints(person.user.id) {
+            let mut endpoints = case_endpoints(person.user.id);
+            // `by-number` reads the case as `GET /cases/{id}` does, and is tried from outside
+            // the jurisdiction like every case route.
+            endpoints.push((Method::GET, "by-number", None, Who::ReadersOfTheCase));
+            for (method, path, body, who) in endpoints {
                 let expected = if !person.reaches {
                     Outcome::Hidden
                 } else if who.allows(person.role) {
@@ -333,7 +359,11 @@ async fn the_authorization_matrix_has_no_unexpected_allow(store: Store) {
                 } else {
                     Outcome::Forbidden
                 };
-                let full = format!("/cases/{id}{path}");
+                let full = if path == "by-number" {
+                    format!("/cases/by-number/{number}")
+                } else {
+                    format!("/cases/{id}{path}")
+                };
                 let (status, _, answer) = app
                     .request(
                         method.clone(),

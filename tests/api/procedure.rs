@@ -74,7 +74,7 @@ async fn report_to_closure(store: Store) {
         )
         .await;
     assert_eq!(doc["status"], "assessment");
-    let until = (chrono::Utc::now() + chrono::Duration::days(5)).to_rfc3339();
+    let until = (app.clock.now() + chrono::Duration::days(5)).to_rfc3339();
     app.ok(&cast.approver, &case("/separation"),
         json!({"decided_at": hours_ago(26), "until": until, "placement": "Nhà bà ngoại, thôn Bản Giang"}))
         .await;
@@ -92,7 +92,7 @@ async fn report_to_closure(store: Store) {
         "held_at": hours_ago(23), "chaired_by": "Chủ tịch UBND phường", "attendees": ["Mẹ", "Trưởng bản"],
         "decisions": "Khám sức khỏe, tư vấn tâm lý"}))
         .await;
-    let today = chrono::Utc::now().date_naive();
+    let today = test_today();
     let doc = app
         .ok(&cast.worker, &case("/plan"), json!({
             "submitted_at": hours_ago(22),

@@ -1,0 +1,225 @@
+//! Every route succeeds over HTTP and is refused over HTTP, on both stores: the commands the
+//! matrix can only try (transfer, separation extension, court petition and order, a worker's
+//! closure proposal) run through the server to success here (`walk_cases`), and the views after
+//! a transfer are checked. The route coverage is printed; every route of the matrix must have
+//! a success and a refusal.
+
+use crate::both_stores;
+use crate::helpers::*;
+use crate::walker::{Coverage, Walker};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+async fn every_route_succeeds_and_is_refused_over_http(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let mut w = Walker {
+        app: &app,
+        coverage: Coverage::default(),
+    };
+    let g = Method::GET;
+    let p = Method::POST;
+
+    // The service and the session.
+    w.ok(
+        g.clone(),
+        "/openapi.json",
+        "/openapi.json",
+        &cast.worker,
+        None,
+    )
+    .await;
+    w.ok(g.clone(), "/health", "/health", &cast.worker, None)
+        .await;
+    w.ok(g.clone(), "/ready", "/ready", &cast.worker, None)
+        .await;
+    w.ok(g.clone(), "/metrics", "/metrics", &cast.admin, None)
+        .await;
+    w.refused(
+        g.clone(),
+        "/metrics",
+        "/metrics",
+        Some(&cast.worker),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let login = json!({"username": cast.worker.username, "password": PASSWORD});
+    let session = w
+        .send(p.clone(), "/auth/login", "/auth/login", None, Some(login))
+        .await;
+    assert_eq!(session.0, StatusCode::OK);
+    let wrong = json!({"username": cast.worker.username, "password": "not the password at all"});
+    w.refused(
+        p.clone(),
+        "/auth/login",
+        "/auth/login",
+        None,
+        Some(wrong),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let throwaway = session.1["token"].as_str().unwrap().to_owned();
+    let (status, _) = w
+        .send(
+            p.clone(),
+            "/auth/logout",
+            "/auth/logout",
+            Some(&throwaway),
+            None,
+        )
+        .await;
+    assert!(status.is_success());
+    w.refused(
+        p.clone(),
+        "/auth/logout",
+        "/auth/logout",
+        None,
+        None,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let (status, _) = w
+        .send(g.clone(), "/me", "/me", Some(&throwaway), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the token stopped working at logout"
+    );
+    w.ok(g.clone(), "/me", "/me", &cast.worker, None).await;
+
+    // Administration and the registry.
+    let new_user = json!({"username": "moi.canbo", "display_name": "Cán bộ mới",
+        "password": "mật khẩu đủ dài 2026", "grants": [{"role": "social_worker", "unit_code": COMMUNE}]});
+    w.refused(
+        p.clone(),
+        "/users",
+        "/users",
+        Some(&cast.supervisor),
+        Some(new_user.clone()),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let created = w
+        .ok(p.clone(), "/users", "/users", &cast.admin, Some(new_user))
+        .await;
+    let user = format!("/users/{}", created["id"].as_str().unwrap());
+    w.ok(g.clone(), "/users", "/users", &cast.admin, None).await;
+    w.refused(
+        g.clone(),
+        "/users",
+        "/users",
+        Some(&cast.approver),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let shown = w
+        .ok(g.clone(), "/users/{id}", &user, &cast.admin, None)
+        .await;
+    assert_eq!(shown["username"], "moi.canbo");
+    w.refused(
+        g.clone(),
+        "/users/{id}",
+        &user,
+        Some(&cast.worker),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let rename = json!({"display_name": "Cán bộ đổi tên"});
+    w.refused(
+        Method::PATCH,
+        "/users/{id}",
+        &user,
+        Some(&cast.hotline),
+        Some(rename.clone()),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let patched = w
+        .ok(
+            Method::PATCH,
+            "/users/{id}",
+            &user,
+            &cast.admin,
+            Some(rename),
+        )
+        .await;
+    assert_eq!(patched["display_name"], "Cán bộ đổi tên");
+    for (pattern, path) in [
+        ("/units", "/units".to_owned()),
+        ("/units/{code}", format!("/units/{COMMUNE}")),
+        ("/rules", "/rules".to_owned()),
+    ] {
+        w.ok(g.clone(), pattern, &path, &cast.hotline, None).await;
+        w.refused(
+            g.clone(),
+            pattern,
+            &path,
+            None,
+            None,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+
+    let a = crate::walk_cases::case_a(&mut w, &cast).await;
+    crate::walk_cases::case_b(&mut w, &cast, &a).await;
+    let s = &cast.supervisor;
+
+    w.ok(
+        g.clone(),
+        "/statistics",
+        &format!("/statistics?unit={PROVINCE}"),
+        s,
+        None,
+    )
+    .await;
+    w.refused(
+        g.clone(),
+        "/statistics",
+        "/statistics",
+        Some(&cast.worker),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    // /ready refuses when the calendar no longer covers the next 60 days (last: it moves the clock).
+    let last = aggregates::deadlines::WorkingCalendar::shipped().last_year();
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, last, 12, 1, 2, 0, 0).unwrap());
+    w.refused(
+        g.clone(),
+        "/ready",
+        "/ready",
+        None,
+        None,
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await;
+
+    // Every route of the matrix: a success and a refusal. The public health and document
+    // routes refuse nothing.
+    let mut missing = Vec::new();
+    for (method, pattern) in crate::routes::matrix_routes() {
+        let (ok, no) = w
+            .coverage
+            .seen
+            .get(&(method.clone(), pattern.clone()))
+            .copied()
+            .unwrap_or_default();
+        println!("ROUTE_COVERAGE store={store:?} {method} {pattern} successes={ok} refusals={no}");
+        let public = matches!(pattern.as_str(), "/health" | "/openapi.json");
+        if ok == 0 || (no == 0 && !public) {
+            missing.push(format!("{method} {pattern}: {ok} successes, {no} refusals"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "routes without a success and a refusal:\n{}",
+        missing.join("\n")
+    );
+}
+both_stores!(every_route_succeeds_and_is_refused_over_http);
