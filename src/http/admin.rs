@@ -6,6 +6,7 @@ use super::extract::{path_uuid, ApiJson, Fields};
 use super::session::{require_role, Caller, UserView};
 use super::AppState;
 use crate::auth;
+use crate::store::account_events;
 use crate::store::units::Unit;
 use crate::store::users::{self, NewUser, UserChanges, UserStoreError};
 use actix_web::http::StatusCode;
@@ -100,7 +101,13 @@ fn parse_grants(f: &mut Fields, state: &AppState, grants: &[GrantDto]) -> Vec<Gr
         .collect()
 }
 
-/// Create a user (admins).
+/// Separation of duties: `admin` never together with a case role.
+fn mixes_admin_and_case_roles(grants: &[Grant]) -> bool {
+    grants.iter().any(|g| g.role == Role::Admin) && grants.iter().any(|g| g.role != Role::Admin)
+}
+
+/// Create a user (admins). The password is one-time: the user must replace it at its first
+/// login. An account is an admin or a case worker, never both (422 `admin_with_case_role`).
 #[utoipa::path(post, path = "/api/v1/users", tag = "administration", security(("bearer" = [])),
     request_body = NewUserDto, responses((status = 201, body = UserView), (status = 403), (status = 409), (status = 422)))]
 pub async fn create_user(
@@ -125,12 +132,15 @@ pub async fn create_user(
     }
     let grants = parse_grants(&mut f, &state, &dto.grants);
     f.finish()?;
+    if mixes_admin_and_case_roles(&grants) {
+        return Err(ApiError::admin_with_case_role());
+    }
     let hash = auth::hash_password_async(dto.password)
         .await
         .map_err(|e| ApiError::internal(&e))?;
     let id = Uuid::now_v7();
     let display_name = display_name.map(|d| d.to_string()).unwrap_or_default();
-    let created = users::create(
+    let created = users::create_audited(
         &state.db,
         &NewUser {
             id,
@@ -140,6 +150,8 @@ pub async fn create_user(
             grants: &grants,
             now: Utc::now(),
         },
+        true,
+        &caller.audit(),
     )
     .await;
     match created {
@@ -216,7 +228,9 @@ pub async fn get_user(
 }
 
 /// Change a user (admins): display name, password, disabled, grants. Disabling, a new password
-/// or new grants end the user's sessions at once.
+/// or new grants end the user's sessions at once. A password set here is one-time. An admin
+/// changes neither its own grants (403 `cannot_change_own_grants`) nor its own password here
+/// (`POST /auth/password`); grants never mix admin with a case role.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "administration", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = UserPatchDto,
     responses((status = 200, body = UserView), (status = 403), (status = 404), (status = 422)))]
@@ -238,6 +252,14 @@ pub async fn update_user(
         f.push("password", "weak_password", vi, en);
     }
     let grants = dto.grants.as_ref().map(|g| parse_grants(&mut f, &state, g));
+    if dto.password.is_some() && id == caller.id() {
+        f.push(
+            "password",
+            "use_password_change",
+            "Hãy đổi mật khẩu của chính mình bằng POST /auth/password",
+            "Change your own password with POST /auth/password",
+        );
+    }
     if dto.disabled == Some(true) && id == caller.id() {
         f.push(
             "disabled",
@@ -246,7 +268,13 @@ pub async fn update_user(
             "You cannot disable your own account",
         );
     }
+    if grants.is_some() && id == caller.id() {
+        return Err(ApiError::own_grants());
+    }
     f.finish()?;
+    if grants.as_deref().is_some_and(mixes_admin_and_case_roles) {
+        return Err(ApiError::admin_with_case_role());
+    }
     let hash = match dto.password {
         Some(password) => Some(
             auth::hash_password_async(password)
@@ -266,6 +294,7 @@ pub async fn update_user(
             grants: grants.as_deref(),
             now: Utc::now(),
         },
+        &caller.audit(),
     )
     .await?;
     if !found {
@@ -276,6 +305,75 @@ pub async fn update_user(
         .await?
         .ok_or_else(|| ApiError::not_found("user_not_found"))?;
     Ok(HttpResponse::Ok().json(UserView::from(&user)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct HistoryQuery {
+    /// Only the entries about this account.
+    pub user: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrailPage {
+    pub items: Vec<account_events::TrailEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// The account trail, oldest first: admins and supervisors of the whole country read all of
+/// it; another supervisor reads the entries about its own account and about accounts with a
+/// grant in its units (so a supervisor sees when an admin reset its password, and so do the
+/// supervisors above it). Everyone else: 403.
+#[utoipa::path(get, path = "/api/v1/accounts/history", tag = "administration", security(("bearer" = [])),
+    params(HistoryQuery), responses((status = 200, body = TrailPage), (status = 403), (status = 422)))]
+pub async fn account_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let grants = &caller.user.grants;
+    let is_admin = grants.iter().any(|g| g.role == Role::Admin);
+    let supervised: Vec<String> = grants
+        .iter()
+        .filter(|g| g.role == Role::Supervisor)
+        .map(|g| g.unit.to_string())
+        .collect();
+    let visibility = if is_admin || supervised.iter().any(|u| u == "VN") {
+        account_events::Visibility::All
+    } else if !supervised.is_empty() {
+        account_events::Visibility::Under {
+            own_id: caller.id(),
+            units: supervised,
+        }
+    } else {
+        return Err(ApiError::forbidden());
+    };
+    let (limit, cursor) = super::reads::page(query.limit.as_deref(), query.cursor.as_deref())?;
+    let mut f = Fields::default();
+    let user = query.user.as_deref().and_then(|u| f.uuid("user", u));
+    let after = match cursor.as_deref() {
+        None => 0,
+        Some(c) => c.parse::<i64>().unwrap_or_else(|_| {
+            f.push(
+                "cursor",
+                "invalid_cursor",
+                "Con trỏ không hợp lệ",
+                "Invalid cursor",
+            );
+            0
+        }),
+    };
+    f.finish()?;
+    let mut items = account_events::list(&state.db, &visibility, user, after, limit + 1).await?;
+    let has_more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_cursor = if has_more {
+        items.last().map(|e| e.id.to_string())
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(TrailPage { items, next_cursor }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -382,6 +480,14 @@ pub async fn rules(state: web::Data<AppState>, _caller: Caller) -> HttpResponse 
         })
         .collect();
     HttpResponse::Ok().json(RuleList { items })
+}
+
+/// Used by `casebook user add`: the same separation of duties as `POST /users`.
+pub fn check_grants(grants: &[Grant]) -> Result<(), String> {
+    if mixes_admin_and_case_roles(grants) {
+        return Err("an admin account may not hold a case role".into());
+    }
+    Ok(())
 }
 
 /// Used by `casebook user add`: the same checks as `POST /users`.

@@ -32,6 +32,8 @@ impl Modify for BearerAuth {
         super::service::metrics,
         super::session::login,
         super::session::logout,
+        super::session::change_password,
+        super::admin::account_history,
         super::session::me,
         super::admin::create_user,
         super::admin::list_users,

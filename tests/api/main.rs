@@ -2,6 +2,7 @@
 //! directory; a throwaway PostgreSQL server this binary starts itself).
 
 mod access;
+mod accounts;
 mod bad_input;
 mod concurrency;
 mod faults;
