@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod adversarial;
 mod bad_input;
 mod concurrency;
 mod faults;
