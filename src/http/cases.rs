@@ -314,6 +314,7 @@ async fn command(
         let base = MetadataBase {
             actor_id: caller.id(),
             request_id: caller.request_id.clone(),
+            client_request_id: caller.client_request_id.clone(),
             recorded_at: now,
             idempotency_key: key,
         };
@@ -592,6 +593,7 @@ pub async fn report(
         let base = MetadataBase {
             actor_id: caller.id(),
             request_id: caller.request_id.clone(),
+            client_request_id: caller.client_request_id.clone(),
             recorded_at: now,
             idempotency_key: key,
         };

@@ -456,3 +456,63 @@ async fn replays_are_reauthorized_and_audited(store: Store) {
     }
 }
 both_stores!(replays_are_reauthorized_and_audited);
+
+/// The request id in event metadata is the server's own; the client's sits beside it.
+async fn request_ids_in_the_record_are_the_servers(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let id = app.report(&cast.hotline, &hours_ago(2)).await;
+    // (client's X-Request-Id, or none; the same id twice must still give two server ids)
+    let table = [
+        Some("reused-id"),
+        Some("reused-id"),
+        None,
+        Some("bad id with spaces"),
+    ];
+    let mut answered = Vec::new();
+    for client in table {
+        let headers: Vec<(&str, &str)> = client.map(|c| ("x-request-id", c)).into_iter().collect();
+        let (status, response_headers, body) = app
+            .request(
+                Method::POST,
+                Some(&cast.worker.token),
+                &format!("/cases/{id}/notes"),
+                Some(&json!({"text": "ghi chú"})),
+                &headers,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let server = response_headers["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(uuid::Uuid::parse_str(&server).is_ok(), "{server}");
+        answered.push((server, client));
+    }
+    let metadata: Vec<String> = match &app.db {
+        projections::Db::Postgres(pool) => sqlx::query_scalar(
+            "SELECT metadata::text FROM events WHERE aggregate_id = $1 AND event_type = 'NoteAdded' ORDER BY sequence",
+        )
+        .bind(&id)
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+        projections::Db::Sqlite(pool) => sqlx::query_scalar(
+            "SELECT metadata FROM events WHERE aggregate_id = $1 AND event_type = 'NoteAdded' ORDER BY sequence",
+        )
+        .bind(&id)
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+    };
+    assert_eq!(metadata.len(), table.len());
+    for (stored, (server, client)) in metadata.iter().zip(&answered) {
+        let stored: Value = serde_json::from_str(stored).unwrap();
+        assert_eq!(stored["request_id"], server.as_str());
+        // Only a well-formed client id is kept, and only as the client's.
+        let kept = client.filter(|c| !c.contains(' '));
+        assert_eq!(stored["client_request_id"].as_str(), kept, "{stored}");
+    }
+    assert_ne!(answered[0].0, answered[1].0);
+}
+both_stores!(request_ids_in_the_record_are_the_servers);
