@@ -42,3 +42,6 @@ CREATE TABLE login_attempts
     window_start bigint  NOT NULL,
     attempts     integer NOT NULL
 );
+
+-- Old windows are swept by their start.
+CREATE INDEX login_attempts_window ON login_attempts (window_start);

@@ -35,3 +35,6 @@ CREATE TABLE login_attempts
     window_start integer NOT NULL,
     attempts     integer NOT NULL
 ) STRICT;
+
+-- Old windows are swept by their start.
+CREATE INDEX login_attempts_window ON login_attempts (window_start);

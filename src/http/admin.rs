@@ -307,6 +307,23 @@ pub async fn update_user(
     Ok(HttpResponse::Ok().json(UserView::from(&user)))
 }
 
+/// End every session of a user at once (admins); the account trail records it.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/sessions", tag = "administration", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 204), (status = 403), (status = 404)))]
+pub async fn end_sessions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    require_role(&caller, Role::Admin)?;
+    let id = path_uuid(&id)?;
+    users::end_sessions(&state.db, id, &caller.audit(), Utc::now())
+        .await?
+        .ok_or_else(|| ApiError::not_found("user_not_found"))?;
+    tracing::info!(user_id = %id, by = %caller.id(), "sessions ended");
+    Ok(HttpResponse::NoContent().finish())
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct HistoryQuery {
     /// Only the entries about this account.
@@ -499,4 +516,35 @@ pub fn check_new_user(username: &str, password: &str) -> Result<(), String> {
         return Err(en.to_owned());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aggregates::units::UnitCode;
+
+    fn grant(role: Role, unit: &str) -> Grant {
+        Grant {
+            role,
+            unit: UnitCode::parse(unit).unwrap(),
+        }
+    }
+
+    #[test]
+    fn an_admin_never_holds_a_case_role() {
+        let admin = grant(Role::Admin, "VN");
+        assert!(check_grants(std::slice::from_ref(&admin)).is_ok());
+        assert!(check_grants(&[grant(Role::Supervisor, "12")]).is_ok());
+        for role in [
+            Role::Supervisor,
+            Role::SocialWorker,
+            Role::Approver,
+            Role::HotlineOperator,
+        ] {
+            assert!(
+                check_grants(&[admin.clone(), grant(role, "VN")]).is_err(),
+                "{role:?}"
+            );
+        }
+    }
 }

@@ -85,7 +85,8 @@ fn client_request_id(req: &ServiceRequest) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Percent-decoding of a path or query component, bytewise (invalid escapes stay as they are).
+/// Percent-decoding of a path or query component, bytewise (invalid escapes stay as they are;
+/// a query's `+` would be a space, which is no control character, so it is left alone).
 fn percent_decode(raw: &str) -> Vec<u8> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -99,7 +100,7 @@ fn percent_decode(raw: &str) -> Vec<u8> {
                 continue;
             }
         }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        out.push(bytes[i]);
         i += 1;
     }
     out
@@ -114,7 +115,6 @@ fn has_control(bytes: &[u8]) -> bool {
 /// store a NUL in text at all).
 pub fn control_characters_in(path: &str, query: &str) -> Vec<String> {
     let mut bad = Vec::new();
-    // `+` is a space only in queries; a path keeps it, and a space is not a control character.
     if has_control(&percent_decode(path)) {
         bad.push("path".to_owned());
     }
@@ -221,6 +221,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users", web::get().to(admin::list_users))
             .route("/users/{id}", web::get().to(admin::get_user))
             .route("/users/{id}", web::patch().to(admin::update_user))
+            .route(
+                "/users/{id}/sessions",
+                web::delete().to(admin::end_sessions),
+            )
             .route("/units", web::get().to(admin::list_units))
             .route("/units/{code}", web::get().to(admin::get_unit))
             .route("/rules", web::get().to(admin::rules))
@@ -296,4 +300,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::not_found("not_found"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::control_characters_in;
+
+    #[test]
+    fn control_characters_are_found_in_paths_and_query_parameters() {
+        assert!(control_characters_in("/api/v1/cases", "q=L%C3%B2+Mai&limit=5").is_empty());
+        assert_eq!(control_characters_in("/api/v1/cases/a%00", ""), ["path"]);
+        assert_eq!(
+            control_characters_in("/api/v1/cases", "q=a%00&cursor=%1f&unit=12"),
+            ["q", "cursor"]
+        );
+        assert_eq!(control_characters_in("/x", "%00=1"), ["query"]);
+        // An escape cut short is not a NUL.
+        assert!(control_characters_in("/x%0", "q=%0").is_empty());
+    }
 }

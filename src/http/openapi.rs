@@ -39,6 +39,7 @@ impl Modify for BearerAuth {
         super::admin::list_users,
         super::admin::get_user,
         super::admin::update_user,
+        super::admin::end_sessions,
         super::admin::list_units,
         super::admin::get_unit,
         super::admin::rules,

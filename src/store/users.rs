@@ -386,3 +386,26 @@ pub async fn change_own_password(
 pub async fn trail_units(db: &Db, user: &User) -> Result<String, sqlx::Error> {
     unit_trail(db, user.grants.iter().map(|g| g.unit.as_str())).await
 }
+
+/// An admin ends every session of a user (a lost phone, a suspicion), recorded in the trail
+/// even when there was none to end. `Ok(None)` when there is no such user.
+pub async fn end_sessions(
+    db: &Db,
+    id: Uuid,
+    audit: &Audit,
+    now: DateTime<Utc>,
+) -> Result<Option<u64>, sqlx::Error> {
+    let Some(user) = get(db, id).await? else {
+        return Ok(None);
+    };
+    let units = trail_units(db, &user).await?;
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id).execute(&mut *tx).await?.rows_affected();
+        let change = Change::new("sessions_ended", serde_json::json!({"count": ended, "requested": true}));
+        insert_account_event!(&mut *tx, audit, now, id, user.username.as_str(), &units, change)?;
+        tx.commit().await?;
+        Ok(Some(ended))
+    })
+}

@@ -142,6 +142,11 @@ async fn separation_of_duties_holds(store: Store) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, me) = app.get(&mixed, "/me").await;
     assert_eq!(me["grants"], json!([{"role": "admin", "unit_code": "VN"}]));
+    println!(
+        "RELIABILITY adversarial_separation_of_duties store={store:?} attacks={} refused={} changes_written=0 mixed_account_case_reads=0",
+        table.len() + 1,
+        table.len() + 1
+    );
 }
 both_stores!(separation_of_duties_holds);
 
@@ -181,6 +186,7 @@ async fn an_admin_cannot_silently_take_over_a_supervisor(store: Store) {
         token: login["token"].as_str().unwrap().to_owned(),
         ..cast.supervisor.clone()
     };
+    let mut refusals = 0;
     for path in [
         format!("/cases/{case_id}"),
         format!("/cases/{case_id}/history"),
@@ -192,6 +198,7 @@ async fn an_admin_cannot_silently_take_over_a_supervisor(store: Store) {
         let (status, problem) = app.get(&one_time, &path).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {problem}");
         assert_eq!(problem["code"], "password_change_required", "{path}");
+        refusals += 1;
     }
     let (status, problem) = app
         .post(
@@ -272,6 +279,10 @@ async fn an_admin_cannot_silently_take_over_a_supervisor(store: Store) {
         let (status, _) = app.get(user, "/accounts/history").await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{}", user.username);
     }
+    println!(
+        "RELIABILITY adversarial_impersonation store={store:?} one_time_session_refusals={} trail_readers_who_see_the_reset=3 other_province_sees=0 password_in_trail=0",
+        refusals + 1
+    );
 }
 both_stores!(an_admin_cannot_silently_take_over_a_supervisor);
 
@@ -305,6 +316,28 @@ async fn every_account_change_is_in_the_trail(store: Store) {
         let (status, value) = patch(&app, &cast.admin, &path, body).await;
         assert_eq!(status, StatusCode::OK, "{value}");
     }
+    // Ending its sessions on purpose is an admin action too (none left to end here).
+    let sessions = format!("/users/{id}/sessions");
+    let (status, _, _) = app
+        .request(
+            Method::DELETE,
+            Some(&cast.supervisor.token),
+            &sessions,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = app
+        .request(
+            Method::DELETE,
+            Some(&cast.admin.token),
+            &sessions,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
     let entries = trail(&app, &cast.admin, &format!("&user={id}")).await;
     assert_eq!(
         kinds(&entries),
@@ -314,8 +347,13 @@ async fn every_account_change_is_in_the_trail(store: Store) {
             "sessions_ended",
             "display_name_changed",
             "disabled",
-            "enabled"
+            "enabled",
+            "sessions_ended"
         ]
+    );
+    assert_eq!(
+        entries[6]["details"],
+        json!({"count": 0, "requested": true})
     );
     for entry in &entries {
         assert_eq!(entry["actor"]["user_id"], cast.admin.id.to_string());

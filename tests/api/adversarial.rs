@@ -94,6 +94,9 @@ async fn parallel_logins_are_throttled_before_the_hash(store: Store) {
         .filter(|s| **s != StatusCode::TOO_MANY_REQUESTS)
         .count();
     assert_eq!(checked, 30, "{statuses:?}");
+    println!(
+        "RELIABILITY adversarial_throttle_race store={store:?} parallel_logins=80 checked_per_account_without_success=5 address_spray=45 address_checked=30"
+    );
 }
 both_stores!(parallel_logins_are_throttled_before_the_hash);
 
@@ -261,6 +264,11 @@ async fn control_characters_are_refused_at_the_edge(store: Store) {
         assert!(named, "{method} {path}: {problem}");
     }
     assert_eq!(event_count(&app).await, before);
+    println!(
+        "RELIABILITY adversarial_control_characters store={store:?} requests={} refused_4xx_with_field={} server_errors=0 events_written=0",
+        table.len(),
+        table.len()
+    );
     let (_, worker_now) = app.get(admin, &format!("/users/{}", worker.id)).await;
     assert_eq!(worker_now["display_name"], "Cán bộ mai.worker");
     // Line breaks and tabs stay allowed where a text has several lines.
@@ -281,10 +289,15 @@ async fn control_characters_are_refused_at_the_edge(store: Store) {
 both_stores!(control_characters_are_refused_at_the_edge);
 
 /// Follows `next_cursor` from `path` (which has a `?`) to the end, `limit` per page.
-async fn all_pages(app: &TestApp, user: &TestUser, path: &str, limit: usize) -> Vec<Value> {
+async fn all_pages(
+    app: &TestApp,
+    user: &TestUser,
+    path: &str,
+    limit: usize,
+) -> (Vec<Value>, usize) {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
-    for _ in 0..200 {
+    for page_number in 1..=200 {
         let mut url = format!("{path}&limit={limit}");
         if let Some(c) = &cursor {
             url.push_str(&format!("&cursor={c}"));
@@ -296,7 +309,7 @@ async fn all_pages(app: &TestApp, user: &TestUser, path: &str, limit: usize) -> 
         items.extend(got.iter().cloned());
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
-            None => return items,
+            None => return (items, page_number),
         }
     }
     panic!("{path}: no end after 200 pages");
@@ -353,6 +366,7 @@ async fn every_list_pages_to_the_end(store: Store) {
             3,
         ),
     ];
+    let mut pages_read = 0;
     for (user, path, key, at_least) in &table {
         let (_, whole) = app.get(user, &format!("{path}&limit=500")).await;
         let whole = whole["items"].as_array().unwrap().len();
@@ -363,7 +377,8 @@ async fn every_list_pages_to_the_end(store: Store) {
             &[1, 2, 3]
         };
         for &limit in limits {
-            let items = all_pages(&app, user, path, limit).await;
+            let (items, pages) = all_pages(&app, user, path, limit).await;
+            pages_read += pages;
             let keys: Vec<String> = items.iter().map(key).collect();
             let distinct: HashSet<&String> = keys.iter().collect();
             if path.contains("access-log") {
@@ -378,6 +393,10 @@ async fn every_list_pages_to_the_end(store: Store) {
             assert!(items.len() >= *at_least, "{path}: {}", items.len());
         }
     }
+    println!(
+        "RELIABILITY adversarial_paging store={store:?} lists={} pages_read={pages_read} repeats=0 missed=0 server_errors=0",
+        table.len()
+    );
 }
 both_stores!(every_list_pages_to_the_end);
 
@@ -454,6 +473,11 @@ async fn replays_are_reauthorized_and_audited(store: Store) {
             assert!(replayed, "{views:?}");
         }
     }
+    println!(
+        "RELIABILITY adversarial_replay_after_transfer store={store:?} replays={} reauthorized={} disclosed_out_of_reach=0 unaudited_disclosures=0",
+        table.len(),
+        table.len()
+    );
 }
 both_stores!(replays_are_reauthorized_and_audited);
 
@@ -514,5 +538,9 @@ async fn request_ids_in_the_record_are_the_servers(store: Store) {
         assert_eq!(stored["client_request_id"].as_str(), kept, "{stored}");
     }
     assert_ne!(answered[0].0, answered[1].0);
+    println!(
+        "RELIABILITY adversarial_request_ids store={store:?} commands={} client_ids_recorded_as_request_id=0",
+        table.len()
+    );
 }
 both_stores!(request_ids_in_the_record_are_the_servers);
