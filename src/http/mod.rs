@@ -1,5 +1,6 @@
 //! The HTTP API (shared/spec/api.md): routes, shared state, the request middleware.
 
+pub mod accounts;
 pub mod admin;
 pub mod cases;
 pub mod dto;
@@ -215,7 +216,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/auth/login", web::post().to(session::login))
             .route("/auth/logout", web::post().to(session::logout))
             .route("/auth/password", web::post().to(session::change_password))
-            .route("/accounts/history", web::get().to(admin::account_history))
+            .route(
+                "/accounts/history",
+                web::get().to(accounts::account_history),
+            )
             .route("/me", web::get().to(session::me))
             .route("/users", web::post().to(admin::create_user))
             .route("/users", web::get().to(admin::list_users))
@@ -223,7 +227,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{id}", web::patch().to(admin::update_user))
             .route(
                 "/users/{id}/sessions",
-                web::delete().to(admin::end_sessions),
+                web::delete().to(accounts::end_sessions),
             )
             .route("/units", web::get().to(admin::list_units))
             .route("/units/{code}", web::get().to(admin::get_unit))

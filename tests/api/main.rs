@@ -6,6 +6,7 @@ mod accounts;
 mod adversarial;
 mod bad_input;
 mod concurrency;
+mod disclosure;
 mod faults;
 mod grants;
 mod helpers;
