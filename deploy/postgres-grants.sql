@@ -11,7 +11,7 @@
 --   psql -v ON_ERROR_STOP=1 -f deploy/postgres-grants.sql postgres://casebook_owner@host/casebook
 --
 -- The service may append events and read them, never change or delete one: the event log and the
--- read audit are append-only for it. (A trigger also refuses UPDATE and DELETE on events for
+-- read audit and the account trail are append-only for it. (A trigger also refuses UPDATE and DELETE on events for
 -- everyone, the owner included.) The read models are the service's own: it creates, fills,
 -- rebuilds and swaps them, so it needs CREATE on the schema.
 
@@ -19,10 +19,12 @@ GRANT USAGE, CREATE ON SCHEMA public TO casebook_app;
 
 GRANT SELECT, INSERT ON events TO casebook_app;
 GRANT SELECT, INSERT ON case_access_log TO casebook_app;
+-- The account trail is append-only like the event log.
+GRANT SELECT, INSERT ON account_events TO casebook_app;
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON users, user_grants, sessions, idempotency_keys TO casebook_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON users, user_grants, sessions, idempotency_keys, login_attempts TO casebook_app;
 GRANT SELECT, INSERT, UPDATE ON case_numbers, projection_checkpoints, units TO casebook_app;
 GRANT SELECT ON _sqlx_migrations TO casebook_app;
 
 -- Nothing else: no TRUNCATE, no REFERENCES, no TRIGGER, and no ownership of the event log.
-REVOKE TRUNCATE ON events, case_access_log FROM casebook_app;
+REVOKE TRUNCATE ON events, case_access_log, account_events FROM casebook_app;

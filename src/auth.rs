@@ -1,13 +1,14 @@
 //! Passwords (argon2id), session tokens (random, stored hashed) and login throttling.
 
+use crate::store::login_attempts;
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use projections::Db;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// argon2id with m = 19 MiB, t = 2, p = 1 (OWASP's minimum; shared/spec/quality.md).
 fn params() -> Params {
@@ -149,19 +150,32 @@ pub fn hex(bytes: &[u8]) -> String {
         })
 }
 
-/// Failed-login counting per account and per client address, in a fixed window. In-process:
-/// with several instances each counts its own share, which still bounds guessing.
+/// Login throttling per account and per client address, in a fixed window. Each attempt is
+/// counted in the store before its password is checked (`reserve`), so parallel attempts cannot
+/// all slip through while the slow hash runs, and every instance sharing the store counts
+/// against the same numbers. A login that succeeds forgets its account's count and gives its
+/// address's attempt back: only failures add up.
 pub struct LoginThrottle {
     window: Duration,
     max_per_account: u32,
     max_per_address: u32,
-    state: Mutex<ThrottleState>,
 }
 
-#[derive(Default)]
-struct ThrottleState {
-    accounts: HashMap<String, (Instant, u32)>,
-    addresses: HashMap<IpAddr, (Instant, u32)>,
+/// The outcome of reserving an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Go ahead and check the password; this is the account's `n`th attempt in the window.
+    Allowed { account_attempts: u32 },
+    /// Refused without checking; retry after this long.
+    Throttled(Duration),
+}
+
+fn account_key(account: &str) -> String {
+    format!("account:{}", account.to_lowercase())
+}
+
+fn address_key(address: IpAddr) -> String {
+    format!("address:{address}")
 }
 
 impl LoginThrottle {
@@ -170,75 +184,70 @@ impl LoginThrottle {
             window,
             max_per_account,
             max_per_address,
-            state: Mutex::default(),
         }
     }
 
-    fn remaining<K: std::hash::Hash + Eq>(
-        map: &HashMap<K, (Instant, u32)>,
-        key: &K,
-        max: u32,
-        window: Duration,
-        now: Instant,
-    ) -> Option<Duration> {
-        let (start, count) = map.get(key)?;
-        let elapsed = now.duration_since(*start);
-        (elapsed < window && *count >= max).then(|| window - elapsed)
+    pub fn max_per_account(&self) -> u32 {
+        self.max_per_account
     }
 
-    /// `Some(retry_after)` when the account or the address is throttled.
-    pub fn check(&self, account: &str, address: Option<IpAddr>) -> Option<Duration> {
-        let now = Instant::now();
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let account = Self::remaining(
-            &state.accounts,
-            &account.to_lowercase(),
-            self.max_per_account,
-            self.window,
-            now,
-        );
-        let address = address.and_then(|a| {
-            Self::remaining(&state.addresses, &a, self.max_per_address, self.window, now)
-        });
-        account.into_iter().chain(address).max()
+    fn window_ms(&self) -> i64 {
+        i64::try_from(self.window.as_millis()).unwrap_or(i64::MAX)
     }
 
-    pub fn record_failure(&self, account: &str, address: Option<IpAddr>) {
-        let now = Instant::now();
-        let window = self.window;
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let bump = |entry: &mut (Instant, u32)| {
-            if now.duration_since(entry.0) >= window {
-                *entry = (now, 0);
-            }
-            entry.1 += 1;
-        };
-        bump(
-            state
-                .accounts
-                .entry(account.to_lowercase())
-                .or_insert((now, 0)),
-        );
+    fn retry_after(&self, start_ms: i64, now_ms: i64) -> Duration {
+        let end = start_ms.saturating_add(self.window_ms());
+        Duration::from_millis(u64::try_from(end - now_ms).unwrap_or(0))
+    }
+
+    /// Counts an attempt of `account` from `address` before its password is checked.
+    pub async fn reserve(
+        &self,
+        db: &Db,
+        account: &str,
+        address: Option<IpAddr>,
+    ) -> Result<Attempt, sqlx::Error> {
+        let now = now_ms();
+        let account = account_key(account);
+        let (attempts, start) =
+            login_attempts::reserve(db, &account, now, self.window_ms()).await?;
+        if attempts > i64::from(self.max_per_account) {
+            return Ok(Attempt::Throttled(self.retry_after(start, now)));
+        }
         if let Some(address) = address {
-            bump(state.addresses.entry(address).or_insert((now, 0)));
+            let key = address_key(address);
+            let (attempts, start) =
+                login_attempts::reserve(db, &key, now, self.window_ms()).await?;
+            if attempts > i64::from(self.max_per_address) {
+                // The account's attempt was never tried: give it back.
+                login_attempts::refund(db, &account).await?;
+                return Ok(Attempt::Throttled(self.retry_after(start, now)));
+            }
         }
-        // Keep memory bounded under a spray of usernames.
-        if state.accounts.len() > 100_000 {
-            state
-                .accounts
-                .retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        if state.addresses.len() > 100_000 {
-            state
-                .addresses
-                .retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
+        Ok(Attempt::Allowed {
+            account_attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        })
     }
 
-    pub fn record_success(&self, account: &str) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.accounts.remove(&account.to_lowercase());
+    /// After a successful login: the account starts over, and the address's attempt is given
+    /// back (an office behind one address logs in all day). Old windows are swept on the way.
+    pub async fn succeeded(
+        &self,
+        db: &Db,
+        account: &str,
+        address: Option<IpAddr>,
+    ) -> Result<(), sqlx::Error> {
+        login_attempts::forget(db, &account_key(account)).await?;
+        if let Some(address) = address {
+            login_attempts::refund(db, &address_key(address)).await?;
+        }
+        login_attempts::purge(db, now_ms() - self.window_ms()).await?;
+        Ok(())
     }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 #[cfg(test)]
@@ -262,33 +271,5 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_ne!(token_hash(&a), a);
         assert_eq!(token_hash(&a), token_hash(&a));
-    }
-
-    #[test]
-    fn an_account_is_throttled_after_repeated_failures_and_freed_by_a_success() {
-        let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 100);
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        for _ in 0..3 {
-            assert!(throttle.check("mai", Some(ip)).is_none());
-            throttle.record_failure("Mai", Some(ip));
-        }
-        let retry = throttle.check("mai", Some(ip)).expect("throttled");
-        assert!(retry <= Duration::from_secs(60));
-        assert!(throttle.check("lan", Some(ip)).is_none());
-        throttle.record_success("mai");
-        assert!(throttle.check("mai", Some(ip)).is_none());
-    }
-
-    #[test]
-    fn an_address_is_throttled_across_accounts() {
-        let throttle = LoginThrottle::new(Duration::from_secs(60), 100, 3);
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        for name in ["a", "b", "c"] {
-            throttle.record_failure(name, Some(ip));
-        }
-        assert!(throttle.check("d", Some(ip)).is_some());
-        assert!(throttle
-            .check("d", Some("10.0.0.2".parse().unwrap()))
-            .is_none());
     }
 }

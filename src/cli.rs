@@ -163,6 +163,7 @@ async fn add_user(
         }
         parsed.push(Grant { role, unit });
     }
+    crate::http::admin::check_grants(&parsed)?;
     let hash = auth::hash_password(&password).map_err(|e| e.to_string())?;
     let id = uuid::Uuid::now_v7();
     users::create(

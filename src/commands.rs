@@ -14,6 +14,7 @@ use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventRepository, Ser
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
 use projections::projector::Wakeup;
 use projections::record::{EventMetadata, RecordedEvent};
+use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -21,12 +22,25 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct MetadataBase {
     pub actor_id: Uuid,
+    /// The server's own id of the request.
     pub request_id: String,
+    /// The client's `X-Request-Id`, stored beside the server's as `client_request_id`.
+    pub client_request_id: Option<String>,
     pub recorded_at: DateTime<Utc>,
     pub idempotency_key: Option<String>,
 }
 
 impl MetadataBase {
+    /// The metadata map of a commit: the event metadata and, marked as the client's, the id it
+    /// sent.
+    fn map(&self, grant: Option<&Grant>) -> HashMap<String, String> {
+        let mut map = self.with_grant(grant).to_map();
+        if let Some(client) = &self.client_request_id {
+            map.insert("client_request_id".to_owned(), client.clone());
+        }
+        map
+    }
+
     fn with_grant(&self, grant: Option<&Grant>) -> EventMetadata {
         EventMetadata {
             actor_id: self.actor_id,
@@ -133,7 +147,6 @@ impl CaseCommands {
                 .ok()
                 .cloned()
         });
-        let metadata = base.with_grant(grant.as_ref());
         // An Idempotency-Key whose answer was lost (the process died after the commit) must
         // not run twice: the key travels in the metadata of the events it produced.
         if let Some(key) = &base.idempotency_key {
@@ -158,7 +171,7 @@ impl CaseCommands {
         let new_events = sink.collect().await;
         let committed = self
             .store
-            .commit(new_events, context, metadata.to_map())
+            .commit(new_events, context, base.map(grant.as_ref()))
             .await?;
         self.committed.ping();
         for envelope in committed {
@@ -184,7 +197,7 @@ impl CaseCommands {
                 }
                 _ => None,
             };
-            let map = base.with_grant(grant.as_ref()).to_map();
+            let map = base.map(grant.as_ref());
             let events: Vec<CaseEvent> = Case::default().decide(command, &self.services)?;
             let envelopes: Vec<EventEnvelope<Case>> = events
                 .into_iter()

@@ -100,7 +100,13 @@ fn parse_grants(f: &mut Fields, state: &AppState, grants: &[GrantDto]) -> Vec<Gr
         .collect()
 }
 
-/// Create a user (admins).
+/// Separation of duties: `admin` never together with a case role.
+fn mixes_admin_and_case_roles(grants: &[Grant]) -> bool {
+    grants.iter().any(|g| g.role == Role::Admin) && grants.iter().any(|g| g.role != Role::Admin)
+}
+
+/// Create a user (admins). The password is one-time: the user must replace it at its first
+/// login. An account is an admin or a case worker, never both (422 `admin_with_case_role`).
 #[utoipa::path(post, path = "/api/v1/users", tag = "administration", security(("bearer" = [])),
     request_body = NewUserDto, responses((status = 201, body = UserView), (status = 403), (status = 409), (status = 422)))]
 pub async fn create_user(
@@ -125,12 +131,15 @@ pub async fn create_user(
     }
     let grants = parse_grants(&mut f, &state, &dto.grants);
     f.finish()?;
+    if mixes_admin_and_case_roles(&grants) {
+        return Err(ApiError::admin_with_case_role());
+    }
     let hash = auth::hash_password_async(dto.password)
         .await
         .map_err(|e| ApiError::internal(&e))?;
     let id = Uuid::now_v7();
     let display_name = display_name.map(|d| d.to_string()).unwrap_or_default();
-    let created = users::create(
+    let created = users::create_audited(
         &state.db,
         &NewUser {
             id,
@@ -140,6 +149,8 @@ pub async fn create_user(
             grants: &grants,
             now: Utc::now(),
         },
+        true,
+        &caller.audit(),
     )
     .await;
     match created {
@@ -216,7 +227,9 @@ pub async fn get_user(
 }
 
 /// Change a user (admins): display name, password, disabled, grants. Disabling, a new password
-/// or new grants end the user's sessions at once.
+/// or new grants end the user's sessions at once. A password set here is one-time. An admin
+/// changes neither its own grants (403 `cannot_change_own_grants`) nor its own password here
+/// (`POST /auth/password`); grants never mix admin with a case role.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "administration", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = UserPatchDto,
     responses((status = 200, body = UserView), (status = 403), (status = 404), (status = 422)))]
@@ -238,6 +251,14 @@ pub async fn update_user(
         f.push("password", "weak_password", vi, en);
     }
     let grants = dto.grants.as_ref().map(|g| parse_grants(&mut f, &state, g));
+    if dto.password.is_some() && id == caller.id() {
+        f.push(
+            "password",
+            "use_password_change",
+            "Hãy đổi mật khẩu của chính mình bằng POST /auth/password",
+            "Change your own password with POST /auth/password",
+        );
+    }
     if dto.disabled == Some(true) && id == caller.id() {
         f.push(
             "disabled",
@@ -246,7 +267,13 @@ pub async fn update_user(
             "You cannot disable your own account",
         );
     }
+    if grants.is_some() && id == caller.id() {
+        return Err(ApiError::own_grants());
+    }
     f.finish()?;
+    if grants.as_deref().is_some_and(mixes_admin_and_case_roles) {
+        return Err(ApiError::admin_with_case_role());
+    }
     let hash = match dto.password {
         Some(password) => Some(
             auth::hash_password_async(password)
@@ -266,6 +293,7 @@ pub async fn update_user(
             grants: grants.as_deref(),
             now: Utc::now(),
         },
+        &caller.audit(),
     )
     .await?;
     if !found {
@@ -384,6 +412,14 @@ pub async fn rules(state: web::Data<AppState>, _caller: Caller) -> HttpResponse 
     HttpResponse::Ok().json(RuleList { items })
 }
 
+/// Used by `casebook user add`: the same separation of duties as `POST /users`.
+pub fn check_grants(grants: &[Grant]) -> Result<(), String> {
+    if mixes_admin_and_case_roles(grants) {
+        return Err("an admin account may not hold a case role".into());
+    }
+    Ok(())
+}
+
 /// Used by `casebook user add`: the same checks as `POST /users`.
 pub fn check_new_user(username: &str, password: &str) -> Result<(), String> {
     if !valid_username(username) {
@@ -393,4 +429,35 @@ pub fn check_new_user(username: &str, password: &str) -> Result<(), String> {
         return Err(en.to_owned());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aggregates::units::UnitCode;
+
+    fn grant(role: Role, unit: &str) -> Grant {
+        Grant {
+            role,
+            unit: UnitCode::parse(unit).unwrap(),
+        }
+    }
+
+    #[test]
+    fn an_admin_never_holds_a_case_role() {
+        let admin = grant(Role::Admin, "VN");
+        assert!(check_grants(std::slice::from_ref(&admin)).is_ok());
+        assert!(check_grants(&[grant(Role::Supervisor, "12")]).is_ok());
+        for role in [
+            Role::Supervisor,
+            Role::SocialWorker,
+            Role::Approver,
+            Role::HotlineOperator,
+        ] {
+            assert!(
+                check_grants(&[admin.clone(), grant(role, "VN")]).is_err(),
+                "{role:?}"
+            );
+        }
+    }
 }

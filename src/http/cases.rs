@@ -110,11 +110,16 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 /// Runs `run` once per `Idempotency-Key`: a repeat of the same request gets the first answer
 /// again, without new events; the same key with another request is refused. Only successes are
 /// kept: after a refusal the client may fix the request and retry with the same key.
+///
+/// A replay of a command on `case_id` is a disclosure like a read: the caller is authorized
+/// again against the case as it is now (a case transferred away since answers only its
+/// receipt), and the replayed case is written to the case's access log.
 async fn idempotent<F, Fut>(
     state: &AppState,
     caller: &Caller,
     req: &HttpRequest,
     body_hash: &str,
+    case_id: Option<Uuid>,
     run: F,
 ) -> Result<HttpResponse, ApiError>
 where
@@ -131,7 +136,10 @@ where
     loop {
         match idempotency::reserve(&state.db, caller.id(), &key, &request_hash, Utc::now()).await? {
             idempotency::Reservation::Reserved => break,
-            idempotency::Reservation::Replay(stored) => {
+            idempotency::Reservation::Replay(mut stored) => {
+                if let Some(case_id) = case_id {
+                    stored.body = reauthorized_replay(state, caller, case_id, stored.body).await?;
+                }
                 let mut response = HttpResponse::build(
                     StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK),
                 );
@@ -183,6 +191,38 @@ where
         Err(e) => {
             idempotency::release(&state.db, caller.id(), &key).await?;
             Err(e)
+        }
+    }
+}
+
+/// The stored answer of a command on `case_id` if the caller may read the case now (with its
+/// access-log row), else only the receipt fields of it.
+async fn reauthorized_replay(
+    state: &AppState,
+    caller: &Caller,
+    case_id: Uuid,
+    body: Vec<u8>,
+) -> Result<Vec<u8>, ApiError> {
+    let events = state.commands.load(case_id).await.map_err(exec_error)?;
+    let actor = caller.actor();
+    let grant = fold(&events).scope().and_then(|scope| {
+        authorize_on_case(&actor, Action::ReadCase, &scope)
+            .ok()
+            .cloned()
+    });
+    match grant {
+        Some(grant) => {
+            audit(state, caller, case_id, &grant, CaseView::Replay).await?;
+            Ok(body)
+        }
+        None => {
+            let stored: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let receipt: serde_json::Map<String, serde_json::Value> =
+                ["id", "case_number", "version", "status", "acting_unit"]
+                    .into_iter()
+                    .filter_map(|k| stored.get(k).map(|v| (k.to_owned(), v.clone())))
+                    .collect();
+            serde_json::to_vec(&receipt).map_err(|e| ApiError::internal(&e))
         }
     }
 }
@@ -265,7 +305,7 @@ async fn command(
     let case_id = path_uuid(&id)?;
     let expected_version = if_match(&req)?;
     let (st, cl) = (state.clone(), caller.clone());
-    idempotent(&st, &cl, &req, body_hash, |key| async move {
+    idempotent(&st, &cl, &req, body_hash, Some(case_id), |key| async move {
         let action = action(&state)?;
         let actor = caller.actor();
         let now = state.clock.now();
@@ -278,6 +318,7 @@ async fn command(
         let base = MetadataBase {
             actor_id: caller.id(),
             request_id: caller.request_id.clone(),
+            client_request_id: caller.client_request_id.clone(),
             recorded_at: now,
             idempotency_key: key,
         };
@@ -288,6 +329,15 @@ async fn command(
             .map_err(exec_error)?;
         state.metrics.command_accepted();
         state.recent_writers.wrote(&caller.token_hash);
+        // The answer shows the case: a disclosure like a read, with its access-log row.
+        let shown = fold(&events).scope().and_then(|scope| {
+            authorize_on_case(&actor, Action::ReadCase, &scope)
+                .ok()
+                .cloned()
+        });
+        if let Some(grant) = shown {
+            audit(&state, &caller, case_id, &grant, CaseView::Command).await?;
+        }
         case_answer(&actor, case_id, &events, now)
     })
     .await
@@ -466,7 +516,7 @@ pub async fn report(
 ) -> Result<HttpResponse, ApiError> {
     let ApiJson { value, body_hash } = body;
     let (st, cl) = (state.clone(), caller.clone());
-    idempotent(&st, &cl, &req, &body_hash, |key| async move {
+    idempotent(&st, &cl, &req, &body_hash, None, |key| async move {
         // The same key may have opened cases already, its answer lost with a process that died
         // after the commit: answer with those cases rather than open them again.
         if let Some(key) = &key {
@@ -556,6 +606,7 @@ pub async fn report(
         let base = MetadataBase {
             actor_id: caller.id(),
             request_id: caller.request_id.clone(),
+            client_request_id: caller.client_request_id.clone(),
             recorded_at: now,
             idempotency_key: key,
         };

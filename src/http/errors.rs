@@ -200,6 +200,72 @@ impl ApiError {
         e
     }
 
+    /// An account with a one-time password tried anything but replacing it.
+    pub fn password_change_required() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "password_change_required",
+            "Mật khẩu do quản trị viên đặt chỉ dùng một lần: hãy đổi mật khẩu trước (POST /auth/password)",
+            "The password an admin set is for one use only: change it first (POST /auth/password)",
+        )
+    }
+
+    pub fn wrong_password() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "wrong_password",
+            "Mật khẩu hiện tại không đúng",
+            "The current password is wrong",
+        )
+    }
+
+    /// Separation of duties: an account is either an admin or a case worker, never both.
+    pub fn admin_with_case_role() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "admin_with_case_role",
+            "Tài khoản quản trị không được giữ vai trò nghiệp vụ hồ sơ",
+            "An admin account may not hold a case role",
+        )
+        .with_errors(vec![FieldError::new(
+            "grants",
+            "admin_with_case_role",
+            Bilingual::new(
+                "Quyền admin không đi cùng vai trò nghiệp vụ hồ sơ",
+                "admin cannot be combined with a case role",
+            ),
+        )])
+    }
+
+    /// Separation of duties: an admin does not change its own grants.
+    pub fn own_grants() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "cannot_change_own_grants",
+            "Không thể tự thay đổi quyền của chính mình",
+            "You cannot change your own grants",
+        )
+    }
+
+    /// A field with control characters (NUL, the C0 set), refused at the edge.
+    pub fn control_characters(fields: Vec<String>) -> Self {
+        Self::validation(
+            fields
+                .into_iter()
+                .map(|field| {
+                    FieldError::new(
+                        field,
+                        "control_characters",
+                        Bilingual::new(
+                            "Không được chứa ký tự điều khiển",
+                            "Must not contain control characters",
+                        ),
+                    )
+                })
+                .collect(),
+        )
+    }
+
     pub fn forbidden() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,

@@ -1,5 +1,6 @@
 //! The HTTP API (shared/spec/api.md): routes, shared state, the request middleware.
 
+pub mod accounts;
 pub mod admin;
 pub mod cases;
 pub mod dto;
@@ -18,7 +19,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage};
+use actix_web::{web, HttpMessage, ResponseError};
 use errors::{ApiError, Lang, LANG};
 use projections::projector::Projections;
 use projections::Db;
@@ -68,11 +69,14 @@ impl RecentWriters {
     }
 }
 
-/// The id of the request, for logs and the `X-Request-Id` header.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+/// The ids of the request: the server's own (always a fresh UUIDv7: this one goes into event
+/// metadata, the account trail and the `X-Request-Id` answer header), and the client's
+/// `X-Request-Id` when it sent a well-formed one (echoed in logs and kept beside the server's,
+/// never trusted as an identity of the request).
+#[derive(Debug, Clone, Default)]
+pub struct RequestId(pub String, pub Option<String>);
 
-fn request_id_from(req: &ServiceRequest) -> String {
+fn client_request_id(req: &ServiceRequest) -> Option<String> {
     req.headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
@@ -82,7 +86,55 @@ fn request_id_from(req: &ServiceRequest) -> String {
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// Percent-decoding of a path or query component, bytewise (invalid escapes stay as they are;
+/// a query's `+` would be a space, which is no control character, so it is left alone).
+fn percent_decode(raw: &str) -> Vec<u8> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+fn has_control(bytes: &[u8]) -> bool {
+    bytes.iter().any(|b| *b < 0x20 || *b == 0x7f)
+}
+
+/// The path and query parameters holding control characters (NUL and the rest of C0, DEL):
+/// refused before any handler or query sees them, the same on both stores (PostgreSQL cannot
+/// store a NUL in text at all).
+pub fn control_characters_in(path: &str, query: &str) -> Vec<String> {
+    let mut bad = Vec::new();
+    if has_control(&percent_decode(path)) {
+        bad.push("path".to_owned());
+    }
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key_bytes = percent_decode(key);
+        if has_control(&key_bytes) || has_control(&percent_decode(value)) {
+            let name = String::from_utf8(key_bytes)
+                .ok()
+                .filter(|k| !has_control(k.as_bytes()) && k.len() <= 64)
+                .unwrap_or_else(|| "query".to_owned());
+            if !bad.contains(&name) {
+                bad.push(name);
+            }
+        }
+    }
+    bad
 }
 
 /// Request id, language, a span per request and one log line per response. Logs carry the
@@ -92,8 +144,10 @@ pub async fn observe(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let request_id = request_id_from(&req);
-    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let request_id = uuid::Uuid::now_v7().to_string();
+    let client_id = client_request_id(&req);
+    req.extensions_mut()
+        .insert(RequestId(request_id.clone(), client_id.clone()));
     let lang = Lang::from_header(
         req.headers()
             .get(actix_web::http::header::ACCEPT_LANGUAGE)
@@ -104,12 +158,20 @@ pub async fn observe(
         .unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().to_string();
     let metrics = req.app_data::<web::Data<AppState>>().cloned();
-    let span = tracing::info_span!("request", %method, %route, request_id = %request_id);
+    let client_id = client_id.unwrap_or_default();
+    let span = tracing::info_span!("request", %method, %route, request_id = %request_id,
+        client_request_id = %client_id);
+    let refused = control_characters_in(req.path(), req.query_string());
     let result = LANG
-        .scope(
-            lang,
-            tracing::Instrument::instrument(next.call(req), span.clone()),
-        )
+        .scope(lang, async {
+            if !refused.is_empty() {
+                let response = ApiError::control_characters(refused).error_response();
+                return Ok(req.into_response(response));
+            }
+            tracing::Instrument::instrument(next.call(req), span.clone())
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+        })
         .await;
     let elapsed = started.elapsed();
     match result {
@@ -155,11 +217,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/metrics", web::get().to(service::metrics))
             .route("/auth/login", web::post().to(session::login))
             .route("/auth/logout", web::post().to(session::logout))
+            .route("/auth/password", web::post().to(session::change_password))
+            .route(
+                "/accounts/history",
+                web::get().to(accounts::account_history),
+            )
             .route("/me", web::get().to(session::me))
             .route("/users", web::post().to(admin::create_user))
             .route("/users", web::get().to(admin::list_users))
             .route("/users/{id}", web::get().to(admin::get_user))
             .route("/users/{id}", web::patch().to(admin::update_user))
+            .route(
+                "/users/{id}/sessions",
+                web::delete().to(accounts::end_sessions),
+            )
             .route("/units", web::get().to(admin::list_units))
             .route("/units/{code}", web::get().to(admin::get_unit))
             .route("/rules", web::get().to(admin::rules))
@@ -243,4 +314,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::not_found("not_found"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::control_characters_in;
+
+    #[test]
+    fn control_characters_are_found_in_paths_and_query_parameters() {
+        assert!(control_characters_in("/api/v1/cases", "q=L%C3%B2+Mai&limit=5").is_empty());
+        assert_eq!(control_characters_in("/api/v1/cases/a%00", ""), ["path"]);
+        assert_eq!(
+            control_characters_in("/api/v1/cases", "q=a%00&cursor=%1f&unit=12"),
+            ["q", "cursor"]
+        );
+        assert_eq!(control_characters_in("/x", "%00=1"), ["query"]);
+        // An escape cut short is not a NUL.
+        assert!(control_characters_in("/x%0", "q=%0").is_empty());
+    }
 }

@@ -6,6 +6,7 @@ use super::errors::{ApiError, Bilingual};
 use super::extract::Fields;
 use super::session::Caller;
 use super::AppState;
+use crate::store::access_log::{self, CaseView};
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -263,7 +264,43 @@ pub async fn list_cases(
     )
     .await
     .map_err(query_error)?;
+    let shown = items.iter().take(limit as usize).map(|c| c.id);
+    audit_list(&state, &caller, CaseView::ListCases, shown).await?;
     Ok(HttpResponse::Ok().json(paged(items, limit, |c: &CaseSummary| c.cursor.clone())))
+}
+
+/// A list that shows children's cases is a disclosure: one audit write per request, a row for
+/// each case shown (in the case's access log, beside its reads). The page is what was shown,
+/// so the look-ahead row that only decides `next_cursor` is left out.
+async fn audit_list(
+    state: &AppState,
+    caller: &Caller,
+    view: CaseView,
+    shown: impl Iterator<Item = Uuid>,
+) -> Result<(), ApiError> {
+    let mut cases: Vec<Uuid> = Vec::new();
+    for id in shown {
+        if !cases.contains(&id) {
+            cases.push(id);
+        }
+    }
+    if cases.is_empty() {
+        return Ok(());
+    }
+    let Some(grant) = caller.user.grants.first() else {
+        return Ok(());
+    };
+    access_log::record_list(
+        &state.db,
+        &cases,
+        caller.id(),
+        grant.role.code(),
+        grant.unit.as_str(),
+        view,
+        Utc::now(),
+    )
+    .await
+    .map_err(|e| ApiError::internal(&format!("list audit write failed: {e}")))
 }
 
 fn paged<T: Serialize>(
@@ -372,6 +409,8 @@ pub async fn caseload(
     .await
     .map_err(query_error)?;
     let counts = queries::counts_by_status(&state.db, &scope, &filter, now).await?;
+    let shown = items.iter().take(limit as usize).map(|c| c.id);
+    audit_list(&state, &caller, CaseView::Caseload, shown).await?;
     let mut body = paged(items, limit, |c: &CaseSummary| c.cursor.clone());
     body["counts"] = serde_json::to_value(counts).unwrap_or_default();
     Ok(HttpResponse::Ok().json(body))
@@ -425,6 +464,8 @@ pub async fn deadlines(
     )
     .await
     .map_err(query_error)?;
+    let shown = items.iter().take(limit as usize).map(|e| e.case_id);
+    audit_list(&state, &caller, CaseView::Deadlines, shown).await?;
     Ok(HttpResponse::Ok().json(paged(items, limit, |e: &BoardEntry| e.cursor.clone())))
 }
 

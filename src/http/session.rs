@@ -4,6 +4,7 @@ use super::errors::ApiError;
 use super::extract::ApiJson;
 use super::{AppState, RequestId};
 use crate::auth;
+use crate::store::account_events::{self, Audit, Change};
 use crate::store::{sessions, users};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
@@ -20,7 +21,10 @@ use uuid::Uuid;
 pub struct Caller {
     pub user: users::User,
     pub token_hash: String,
+    /// The server's id of the request (the one recorded in event metadata and the trail).
     pub request_id: String,
+    /// What the client sent as `X-Request-Id`, kept beside it and never trusted.
+    pub client_request_id: Option<String>,
 }
 
 impl Caller {
@@ -31,6 +35,29 @@ impl Caller {
     pub fn id(&self) -> Uuid {
         self.user.id
     }
+
+    /// Who is acting, for the account trail.
+    pub fn audit(&self) -> Audit {
+        Audit {
+            actor_id: Some(self.user.id),
+            actor_username: Some(self.user.username.clone()),
+            request_id: self.request_id.clone(),
+            client_request_id: self.client_request_id.clone(),
+        }
+    }
+}
+
+/// What an account with a one-time password may still do: replace it, log out, see itself.
+const ONE_TIME_PASSWORD_PATHS: &[&str] =
+    &["/api/v1/auth/password", "/api/v1/auth/logout", "/api/v1/me"];
+
+/// Separation of duties, held at the door as well as at account changes: an account that
+/// holds `admin` acts as an admin only, whatever other grants an older version let it keep.
+fn admin_only(mut user: users::User) -> users::User {
+    if user.grants.iter().any(|g| g.role == Role::Admin) {
+        user.grants.retain(|g| g.role == Role::Admin);
+    }
+    user
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -52,11 +79,12 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
-        let request_id = req
+        let (request_id, client_request_id) = req
             .extensions()
             .get::<RequestId>()
-            .map(|r| r.0.clone())
+            .map(|r| (r.0.clone(), r.1.clone()))
             .unwrap_or_default();
+        let path_allowed_with_one_time = ONE_TIME_PASSWORD_PATHS.contains(&req.path());
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal(&"no application state"))?;
             let token = token.ok_or_else(ApiError::unauthenticated)?;
@@ -65,10 +93,14 @@ impl FromRequest for Caller {
                 .await
                 .map_err(ApiError::from)?
                 .ok_or_else(ApiError::unauthenticated)?;
+            if user.must_change_password && !path_allowed_with_one_time {
+                return Err(ApiError::password_change_required().into());
+            }
             Ok(Caller {
-                user,
+                user: admin_only(user),
                 token_hash,
                 request_id,
+                client_request_id,
             })
         })
     }
@@ -103,6 +135,8 @@ pub struct UserView {
     pub username: String,
     pub display_name: String,
     pub disabled: bool,
+    /// A one-time password (set by an admin) has not been replaced yet.
+    pub must_change_password: bool,
     pub grants: Vec<GrantView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -115,6 +149,7 @@ impl From<&users::User> for UserView {
             username: u.username.clone(),
             display_name: u.display_name.clone(),
             disabled: u.disabled,
+            must_change_password: u.must_change_password,
             grants: u.grants.iter().map(GrantView::from).collect(),
             created_at: u.created_at,
             updated_at: u.updated_at,
@@ -126,10 +161,15 @@ impl From<&users::User> for UserView {
 pub struct LoginResponse {
     pub token: String,
     pub expires_at: DateTime<Utc>,
+    /// The password was set by an admin: until `POST /auth/password` replaces it, every other
+    /// request answers 403 `password_change_required`.
+    pub must_change_password: bool,
     pub user: UserView,
 }
 
-/// `POST /auth/login`
+/// `POST /auth/login`. The attempt is counted before the password is checked, so parallel
+/// guesses are throttled as surely as sequential ones. An account whose password was set by an
+/// admin gets a session that may only replace it (`must_change_password`).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "session", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, description = "bad credentials"),
               (status = 429, description = "throttled; see Retry-After")))]
@@ -143,9 +183,14 @@ pub async fn login(
     if username.len() > 200 || password.len() > 1024 {
         return Err(ApiError::invalid_credentials());
     }
-    if let Some(wait) = state.throttle.check(&username, address) {
-        return Err(ApiError::throttled(wait.as_secs() + 1));
-    }
+    let attempts = match state
+        .throttle
+        .reserve(&state.db, &username, address)
+        .await?
+    {
+        auth::Attempt::Throttled(wait) => return Err(ApiError::throttled(wait.as_secs() + 1)),
+        auth::Attempt::Allowed { account_attempts } => account_attempts,
+    };
     let found = users::credentials(&state.db, &username).await?;
     let hash = found
         .as_ref()
@@ -154,14 +199,21 @@ pub async fn login(
     let verified = auth::verify_password_async(password, hash).await;
     let user = match found {
         Some((user, _)) if verified && !user.disabled => user,
-        _ => {
-            state.throttle.record_failure(&username, address);
+        found => {
             state.metrics.login_failed();
             tracing::info!("login refused");
+            if let Some((user, _)) = found {
+                if attempts == state.throttle.max_per_account() {
+                    over_threshold(&state, &req, &user, attempts, address).await?;
+                }
+            }
             return Err(ApiError::invalid_credentials());
         }
     };
-    state.throttle.record_success(&username);
+    state
+        .throttle
+        .succeeded(&state.db, &username, address)
+        .await?;
     let token = auth::new_token();
     let now = Utc::now();
     let expires_at = now + state.settings.session_ttl();
@@ -177,8 +229,125 @@ pub async fn login(
     Ok(HttpResponse::Ok().json(LoginResponse {
         token,
         expires_at,
+        must_change_password: user.must_change_password,
         user: UserView::from(&user),
     }))
+}
+
+/// The account trail notes the failure that reached the threshold (the next attempts are
+/// refused without a check until the window ends).
+async fn over_threshold(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &users::User,
+    attempts: u32,
+    address: Option<std::net::IpAddr>,
+) -> Result<(), ApiError> {
+    let (request_id, client_request_id) = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| (r.0.clone(), r.1.clone()))
+        .unwrap_or_default();
+    let audit = Audit {
+        actor_id: None,
+        actor_username: None,
+        request_id,
+        client_request_id,
+    };
+    let units = users::trail_units(&state.db, user).await?;
+    let change = Change::new(
+        "login_failures_over_threshold",
+        serde_json::json!({
+            "failures": attempts,
+            "address": address.map(|a| a.to_string()),
+        }),
+    );
+    account_events::record(
+        &state.db,
+        &audit,
+        user.id,
+        &user.username,
+        &units,
+        &change,
+        Utc::now(),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// `POST /auth/password`: the user replaces its password (the only thing an account with a
+/// one-time password may do). Every other session of the account ends.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "session", security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses((status = 204), (status = 401), (status = 403, description = "wrong current password"),
+              (status = 422), (status = 429)))]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    body: ApiJson<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.value;
+    let mut f = super::extract::Fields::default();
+    if let Some((vi, en)) = super::admin::password_problem(&new_password) {
+        f.push("new_password", "weak_password", vi, en);
+    } else if new_password == current_password {
+        f.push(
+            "new_password",
+            "password_unchanged",
+            "Mật khẩu mới phải khác mật khẩu hiện tại",
+            "The new password must differ from the current one",
+        );
+    }
+    f.finish()?;
+    if current_password.len() > 1024 {
+        return Err(ApiError::wrong_password());
+    }
+    // The current password is a guess like a login's: throttled the same way.
+    let address = req.peer_addr().map(|a| a.ip());
+    let username = caller.user.username.clone();
+    if let auth::Attempt::Throttled(wait) = state
+        .throttle
+        .reserve(&state.db, &username, address)
+        .await?
+    {
+        return Err(ApiError::throttled(wait.as_secs() + 1));
+    }
+    let hash = users::credentials(&state.db, &username)
+        .await?
+        .map(|(_, h)| h)
+        .ok_or_else(ApiError::unauthenticated)?;
+    if !auth::verify_password_async(current_password, hash).await {
+        return Err(ApiError::wrong_password());
+    }
+    state
+        .throttle
+        .succeeded(&state.db, &username, address)
+        .await?;
+    let new_hash = auth::hash_password_async(new_password)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    users::change_own_password(
+        &state.db,
+        &caller.user,
+        &new_hash,
+        &caller.token_hash,
+        &caller.audit(),
+        Utc::now(),
+    )
+    .await?;
+    tracing::info!(user_id = %caller.id(), "password changed");
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `POST /auth/logout`: the token stops working at once.
@@ -194,6 +363,7 @@ pub struct MeResponse {
     pub id: Uuid,
     pub username: String,
     pub display_name: String,
+    pub must_change_password: bool,
     pub grants: Vec<GrantView>,
 }
 
@@ -205,6 +375,7 @@ pub async fn me(caller: Caller) -> HttpResponse {
         id: caller.user.id,
         username: caller.user.username.clone(),
         display_name: caller.user.display_name.clone(),
+        must_change_password: caller.user.must_change_password,
         grants: caller.user.grants.iter().map(GrantView::from).collect(),
     })
 }

@@ -13,6 +13,16 @@ pub enum CaseView {
     History,
     AsOf,
     AccessLog,
+    /// A command's answer: it shows the whole case.
+    Command,
+    /// An `Idempotency-Key` replay of a command's answer.
+    Replay,
+    /// The case was listed by `GET /cases`.
+    ListCases,
+    /// The case was listed by `GET /caseload`.
+    Caseload,
+    /// The case was listed by `GET /deadlines`.
+    Deadlines,
 }
 
 impl CaseView {
@@ -22,6 +32,11 @@ impl CaseView {
             Self::History => "history",
             Self::AsOf => "as_of",
             Self::AccessLog => "access_log",
+            Self::Command => "command",
+            Self::Replay => "replay",
+            Self::ListCases => "list_cases",
+            Self::Caseload => "caseload",
+            Self::Deadlines => "deadlines",
         }
     }
 }
@@ -48,6 +63,47 @@ pub async fn record(db: &Db, r: &AccessRecord<'_>) -> Result<(), sqlx::Error> {
         .execute(pool)
         .await
         .map(|_| ()))
+}
+
+/// One row per case a list showed, all written by one statement per 100 cases: a list
+/// request is one audit write, and each row sits in its case's access log.
+pub async fn record_list(
+    db: &Db,
+    cases: &[Uuid],
+    user_id: Uuid,
+    role: &str,
+    unit: &str,
+    view: CaseView,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    for chunk in cases.chunks(100) {
+        let mut sql = String::from(
+            "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let n = i * 6;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6
+            ));
+        }
+        with_db!(db, pool => {
+            let mut q = sqlx::query(&sql);
+            for case_id in chunk {
+                q = q.bind(case_id).bind(user_id).bind(role).bind(unit).bind(view.code()).bind(at);
+            }
+            q.persistent(false).execute(pool).await.map(|_| ())
+        })?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

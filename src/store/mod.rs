@@ -3,9 +3,11 @@
 //! idempotency, the read audit).
 
 pub mod access_log;
+pub mod account_events;
 pub mod case_numbers;
 pub mod events;
 pub mod idempotency;
+pub mod login_attempts;
 pub mod sessions;
 pub mod units;
 pub mod users;

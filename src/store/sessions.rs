@@ -34,7 +34,7 @@ pub async fn caller(
     use aggregates::policy::Grant;
     use aggregates::units::UnitCode;
     use sqlx::Row;
-    const SQL: &str = "SELECT u.id, u.username, u.display_name, u.created_at, u.updated_at, g.role, g.unit_code \
+    const SQL: &str = "SELECT u.id, u.username, u.display_name, u.must_change_password, u.created_at, u.updated_at, g.role, g.unit_code \
         FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN user_grants g ON g.user_id = u.id \
         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = $3";
     with_db!(db, pool => {
@@ -45,6 +45,7 @@ pub async fn caller(
             username: first.try_get("username")?,
             display_name: first.try_get("display_name")?,
             disabled: false,
+            must_change_password: first.try_get("must_change_password")?,
             grants: Vec::new(),
             created_at: first.try_get("created_at")?,
             updated_at: first.try_get("updated_at")?,

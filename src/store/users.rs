@@ -1,5 +1,6 @@
 //! User accounts and their (role, unit) grants.
 
+use super::account_events::{insert_account_event, unit_trail, Audit, Change};
 use aggregates::codes::{Code, Role};
 use aggregates::policy::Grant;
 use aggregates::units::UnitCode;
@@ -15,6 +16,8 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub disabled: bool,
+    /// The password was set by an admin: the account may only replace it.
+    pub must_change_password: bool,
     pub grants: Vec<Grant>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -32,7 +35,8 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.kind() == sqlx::error::ErrorKind::UniqueViolation)
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, disabled, created_at, updated_at";
+const USER_COLUMNS: &str =
+    "id, username, display_name, disabled, must_change_password, created_at, updated_at";
 
 async fn grants_of(db: &Db, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Grant>>, sqlx::Error> {
     let mut by_user: HashMap<Uuid, Vec<Grant>> = HashMap::new();
@@ -67,6 +71,7 @@ macro_rules! user_from_row {
             username: $r.try_get("username")?,
             display_name: $r.try_get("display_name")?,
             disabled: $r.try_get("disabled")?,
+            must_change_password: $r.try_get("must_change_password")?,
             grants: Vec::new(),
             created_at: $r.try_get("created_at")?,
             updated_at: $r.try_get("updated_at")?,
@@ -148,11 +153,41 @@ pub struct NewUser<'a> {
     pub now: DateTime<Utc>,
 }
 
+fn grants_json(grants: &[Grant]) -> serde_json::Value {
+    grants
+        .iter()
+        .map(|g| serde_json::json!({"role": g.role.code(), "unit_code": g.unit.as_str()}))
+        .collect()
+}
+
+/// Creates a user from the command line (or a test): a normal password, recorded in the
+/// account trail as made by the command line.
 pub async fn create(db: &Db, user: &NewUser<'_>) -> Result<(), UserStoreError> {
-    const INSERT_USER: &str = "INSERT INTO users (id, username, display_name, password_hash, disabled, created_at, updated_at) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    create_audited(db, user, false, &Audit::command_line()).await
+}
+
+/// Creates a user and its trail entry in one transaction. `one_time`: the password was chosen
+/// by an admin and must be replaced at the first login.
+pub async fn create_audited(
+    db: &Db,
+    user: &NewUser<'_>,
+    one_time: bool,
+    audit: &Audit,
+) -> Result<(), UserStoreError> {
+    const INSERT_USER: &str =
+        "INSERT INTO users (id, username, display_name, password_hash, disabled, \
+        must_change_password, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     const INSERT_GRANT: &str =
         "INSERT INTO user_grants (user_id, role, unit_code) VALUES ($1, $2, $3)";
+    let units = unit_trail(db, user.grants.iter().map(|g| g.unit.as_str())).await?;
+    let change = Change::new(
+        "created",
+        serde_json::json!({
+            "display_name": user.display_name,
+            "grants": grants_json(user.grants),
+            "one_time_password": one_time,
+        }),
+    );
     // An async block, so that `?` stops here and the unique violation can be recognised.
     let result: Result<(), sqlx::Error> = async {
         with_db!(db, pool => {
@@ -163,6 +198,7 @@ pub async fn create(db: &Db, user: &NewUser<'_>) -> Result<(), UserStoreError> {
                 .bind(user.display_name)
                 .bind(user.password_hash)
                 .bind(false)
+                .bind(one_time)
                 .bind(user.now)
                 .bind(user.now)
                 .execute(&mut *tx)
@@ -175,6 +211,7 @@ pub async fn create(db: &Db, user: &NewUser<'_>) -> Result<(), UserStoreError> {
                     .execute(&mut *tx)
                     .await?;
             }
+            insert_account_event!(&mut *tx, audit, user.now, user.id, user.username, &units, change)?;
             tx.commit().await
         })
     }
@@ -190,15 +227,75 @@ pub async fn create(db: &Db, user: &NewUser<'_>) -> Result<(), UserStoreError> {
 
 pub struct UserChanges<'a> {
     pub display_name: Option<&'a str>,
+    /// A new password hash, set by an admin: always a one-time password.
     pub password_hash: Option<&'a str>,
     pub disabled: Option<bool>,
     pub grants: Option<&'a [Grant]>,
     pub now: DateTime<Utc>,
 }
 
-/// Applies changes in one transaction; disabling or changing the password or grants ends the
-/// user's sessions in the same transaction.
-pub async fn update(db: &Db, id: Uuid, c: &UserChanges<'_>) -> Result<bool, sqlx::Error> {
+/// What `c` changes of `before`, as trail entries (before the sessions it ends).
+fn changes_of(before: &User, c: &UserChanges<'_>) -> Vec<Change> {
+    let mut changes = Vec::new();
+    if let Some(name) = c.display_name.filter(|n| *n != before.display_name) {
+        changes.push(Change::new(
+            "display_name_changed",
+            serde_json::json!({"before": before.display_name, "after": name}),
+        ));
+    }
+    if let Some(grants) = c.grants {
+        let mut old = before.grants.clone();
+        let mut new = grants.to_vec();
+        old.sort_by(|a, b| (a.role.code(), a.unit.as_str()).cmp(&(b.role.code(), b.unit.as_str())));
+        new.sort_by(|a, b| (a.role.code(), a.unit.as_str()).cmp(&(b.role.code(), b.unit.as_str())));
+        new.dedup();
+        if old != new {
+            changes.push(Change::new(
+                "grants_changed",
+                serde_json::json!({"before": grants_json(&old), "after": grants_json(&new)}),
+            ));
+        }
+    }
+    match c.disabled {
+        Some(true) if !before.disabled => {
+            changes.push(Change::new("disabled", serde_json::json!({})))
+        }
+        Some(false) if before.disabled => {
+            changes.push(Change::new("enabled", serde_json::json!({})))
+        }
+        _ => {}
+    }
+    if c.password_hash.is_some() {
+        changes.push(Change::new(
+            "password_set",
+            serde_json::json!({"one_time_password": true}),
+        ));
+    }
+    changes
+}
+
+/// Applies an admin's changes in one transaction, with their trail entries; disabling or
+/// changing the password or grants ends the user's sessions in the same transaction (itself an
+/// entry). A new password is one-time. `Ok(false)` when there is no such user.
+pub async fn update(
+    db: &Db,
+    id: Uuid,
+    c: &UserChanges<'_>,
+    audit: &Audit,
+) -> Result<bool, sqlx::Error> {
+    let Some(before) = get(db, id).await? else {
+        return Ok(false);
+    };
+    let changes = changes_of(&before, c);
+    let units = unit_trail(
+        db,
+        before
+            .grants
+            .iter()
+            .chain(c.grants.unwrap_or_default())
+            .map(|g| g.unit.as_str()),
+    )
+    .await?;
     let ends_sessions = c.disabled == Some(true) || c.password_hash.is_some() || c.grants.is_some();
     with_db!(db, pool => {
         let mut tx = pool.begin().await?;
@@ -217,8 +314,8 @@ pub async fn update(db: &Db, id: Uuid, c: &UserChanges<'_>) -> Result<bool, sqlx
                 .bind(name).bind(id).execute(&mut *tx).await?;
         }
         if let Some(hash) = c.password_hash {
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                .bind(hash).bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+                .bind(hash).bind(true).bind(id).execute(&mut *tx).await?;
         }
         if let Some(disabled) = c.disabled {
             sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
@@ -227,7 +324,12 @@ pub async fn update(db: &Db, id: Uuid, c: &UserChanges<'_>) -> Result<bool, sqlx
         if let Some(grants) = c.grants {
             sqlx::query("DELETE FROM user_grants WHERE user_id = $1")
                 .bind(id).execute(&mut *tx).await?;
+            let mut seen: Vec<&Grant> = Vec::new();
             for grant in grants {
+                if seen.contains(&grant) {
+                    continue;
+                }
+                seen.push(grant);
                 sqlx::query("INSERT INTO user_grants (user_id, role, unit_code) VALUES ($1, $2, $3)")
                     .bind(id)
                     .bind(grant.role.code())
@@ -236,11 +338,74 @@ pub async fn update(db: &Db, id: Uuid, c: &UserChanges<'_>) -> Result<bool, sqlx
                     .await?;
             }
         }
+        for change in &changes {
+            insert_account_event!(&mut *tx, audit, c.now, id, before.username.as_str(), &units, change)?;
+        }
         if ends_sessions {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id).execute(&mut *tx).await?;
+            let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id).execute(&mut *tx).await?.rows_affected();
+            if ended > 0 {
+                let change = Change::new("sessions_ended", serde_json::json!({"count": ended}));
+                insert_account_event!(&mut *tx, audit, c.now, id, before.username.as_str(), &units, change)?;
+            }
         }
         tx.commit().await?;
         Ok(true)
+    })
+}
+
+/// The user replaces its own password: the one-time flag goes, every other session of the
+/// account ends, and the trail says so.
+pub async fn change_own_password(
+    db: &Db,
+    user: &User,
+    hash: &str,
+    keep_session: &str,
+    audit: &Audit,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let units = unit_trail(db, user.grants.iter().map(|g| g.unit.as_str())).await?;
+    let was_one_time = user.must_change_password;
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
+            .bind(hash).bind(false).bind(now).bind(user.id).execute(&mut *tx).await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user.id).bind(keep_session).execute(&mut *tx).await?.rows_affected();
+        let change = Change::new(
+            "password_changed",
+            serde_json::json!({"replaced_one_time_password": was_one_time, "other_sessions_ended": ended}),
+        );
+        insert_account_event!(&mut *tx, audit, now, user.id, user.username.as_str(), &units, change)?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// The units of a user's grants with their ancestors, for a trail entry written on its own.
+pub async fn trail_units(db: &Db, user: &User) -> Result<String, sqlx::Error> {
+    unit_trail(db, user.grants.iter().map(|g| g.unit.as_str())).await
+}
+
+/// An admin ends every session of a user (a lost phone, a suspicion), recorded in the trail
+/// even when there was none to end. `Ok(None)` when there is no such user.
+pub async fn end_sessions(
+    db: &Db,
+    id: Uuid,
+    audit: &Audit,
+    now: DateTime<Utc>,
+) -> Result<Option<u64>, sqlx::Error> {
+    let Some(user) = get(db, id).await? else {
+        return Ok(None);
+    };
+    let units = trail_units(db, &user).await?;
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id).execute(&mut *tx).await?.rows_affected();
+        let change = Change::new("sessions_ended", serde_json::json!({"count": ended, "requested": true}));
+        insert_account_event!(&mut *tx, audit, now, id, user.username.as_str(), &units, change)?;
+        tx.commit().await?;
+        Ok(Some(ended))
     })
 }

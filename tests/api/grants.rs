@@ -76,6 +76,18 @@ async fn the_service_role_appends_events_but_cannot_change_or_delete_them() {
     .await;
     let (status, _) = app.get(&cast.worker, &format!("/cases/{id}")).await;
     assert!(status.is_success());
+    // Account changes and logins (the trail, the shared throttle) work as casebook_app.
+    let (status, _, _) = app
+        .request(
+            reqwest::Method::PATCH,
+            Some(&cast.admin.token),
+            &format!("/users/{}", cast.other_worker.id),
+            Some(&serde_json::json!({"disabled": true})),
+            &[],
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    app.login(&cast.worker.username, PASSWORD).await;
 
     // … but as casebook_app the log and the audit cannot be changed.
     let as_app = sqlx::PgPool::connect(&app_url).await.unwrap();
@@ -85,6 +97,9 @@ async fn the_service_role_appends_events_but_cannot_change_or_delete_them() {
         "TRUNCATE events",
         "UPDATE case_access_log SET view = 'x'",
         "DELETE FROM case_access_log",
+        "UPDATE account_events SET kind = 'x'",
+        "DELETE FROM account_events",
+        "TRUNCATE account_events",
         "DROP TABLE events",
     ] {
         let err = sqlx::query(statement)
@@ -105,6 +120,12 @@ async fn the_service_role_appends_events_but_cannot_change_or_delete_them() {
         .await
         .unwrap();
     assert!(events >= 2);
+    let trail: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM account_events WHERE kind = 'disabled'")
+            .fetch_one(&as_app)
+            .await
+            .unwrap();
+    assert_eq!(trail, 1);
     as_app.close().await;
     // Even the owner cannot rewrite history: the trigger refuses.
     let as_owner = sqlx::PgPool::connect(&owner_url).await.unwrap();

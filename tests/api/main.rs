@@ -2,10 +2,13 @@
 //! directory; a throwaway PostgreSQL server this binary starts itself).
 
 mod access;
+mod accounts;
 mod activity;
+mod adversarial;
 mod bad_input;
 mod clock;
 mod concurrency;
+mod disclosure;
 mod document;
 mod document_plan;
 mod faults;

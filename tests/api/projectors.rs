@@ -127,6 +127,7 @@ async fn views_catch_up_after_a_crash_between_commit_and_projection(store: Store
     let base = casebook::commands::MetadataBase {
         actor_id: cast.worker.id,
         request_id: "crash-test".into(),
+        client_request_id: None,
         recorded_at: now,
         idempotency_key: None,
     };

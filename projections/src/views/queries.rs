@@ -432,6 +432,8 @@ pub async fn deadline_board(
             .and_then(DateTime::from_timestamp_micros)
             .ok_or(BadCursor)?;
         let id = Uuid::parse_str(id).map_err(|_| BadCursor)?;
+        // (due_at, case_id, deadline_id) > the cursor's, spelled out (row comparison is not
+        // portable to SQLite's blob ids): four parentheses open, four close.
         sql.push(" AND (d.due_at > ").arg(at);
         sql.push(" OR (d.due_at = ")
             .arg(at)
@@ -441,7 +443,7 @@ pub async fn deadline_board(
             .arg(id)
             .push(" AND d.deadline_id > ")
             .arg(deadline_id.to_owned())
-            .push(")))");
+            .push("))))");
     }
     sql.push(" ORDER BY d.due_at, d.case_id, d.deadline_id LIMIT ")
         .arg(limit);
