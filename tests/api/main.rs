@@ -21,6 +21,8 @@ mod pg;
 mod procedure;
 mod projectors;
 mod routes;
+mod second_reading;
+mod second_reading_hotline;
 mod service;
 mod views;
 mod walk_cases;

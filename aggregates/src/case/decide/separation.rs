@@ -141,19 +141,14 @@ impl Case {
         let separation = self
             .active_separation()
             .ok_or(CaseError::NoActiveSeparation)?;
+        // Not checked against extensions: one recorded without its business time took "now".
         t.following(
             "ended_at",
             c.ended_at,
-            &[
-                (
-                    "separation decision",
-                    Some(separation.decision.fact.decided_at),
-                ),
-                (
-                    "extension",
-                    separation.extensions.last().map(|e| e.fact.extended_at),
-                ),
-            ],
+            &[(
+                "separation decision",
+                Some(separation.decision.fact.decided_at),
+            )],
         )?;
         if c.reason == SeparationEndReason::CourtOrder && c.court_order_ref.is_none() {
             return Err(CaseError::CourtOrderRefRequired);

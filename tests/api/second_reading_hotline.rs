@@ -1,0 +1,201 @@
+//! Asking the hotline for support (ND56 art. 31(3), 22(6)), the hotline operator's own list,
+//! and the review and closure cycles of the second reading, over HTTP on both stores.
+
+use crate::both_stores;
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn the_hotline_reaches_a_case_it_was_asked_to_support(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    // The commune opened the case: the hotline does not see it.
+    let id = app.report(&cast.worker, &hours_ago(6)).await;
+    let (status, _) = app.get(&cast.hotline, &format!("/cases/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let doc = app
+        .ok(
+            &cast.worker,
+            &format!("/cases/{id}/hotline-support"),
+            json!({"reason": "Gia đình chuyển đi; Tổng đài giữ liên lạc"}),
+        )
+        .await;
+    assert!(doc["hotline_support"]["requested_at"].is_string(), "{doc}");
+    let (status, _) = app.get(&cast.hotline, &format!("/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    app.ok(
+        &cast.hotline,
+        &format!("/cases/{id}/notes"),
+        json!({"text": "Đã gọi cho mẹ trẻ"}),
+    )
+    .await;
+    let (status, list) = app.get(&cast.hotline, "/cases").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id.as_str()),
+        "{list}"
+    );
+    // Hotline operators never take the worker's steps.
+    let (status, _) = app
+        .post(
+            &cast.hotline,
+            &format!("/cases/{id}/initial-assessment"),
+            json!({"assessed_at": hours_ago(5), "outcome": "support_needed", "findings": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.ok(
+        &cast.approver,
+        &format!("/cases/{id}/hotline-support/withdrawal"),
+        json!({}),
+    )
+    .await;
+    let (status, _) = app.get(&cast.hotline, &format!("/cases/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = app.get(&cast.hotline, "/cases").await;
+    assert!(!list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == id.as_str()));
+}
+both_stores!(the_hotline_reaches_a_case_it_was_asked_to_support);
+
+async fn the_hotline_sees_its_report_at_once_and_filters_by_commune(store: Store) {
+    // Read-your-writes for the intake officer, and `?unit=` within its national grant.
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let id = app.report(&cast.hotline, &hours_ago(1)).await;
+    let (status, list) = app.get(&cast.hotline, "/cases").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id.as_str()),
+        "{list}"
+    );
+    let (status, list) = app
+        .get(&cast.hotline, &format!("/cases?unit={COMMUNE}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let (status, list) = app
+        .get(&cast.hotline, &format!("/cases?unit={OTHER_COMMUNE}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert!(list["items"].as_array().unwrap().is_empty());
+}
+both_stores!(the_hotline_sees_its_report_at_once_and_filters_by_commune);
+
+/// A case whose approved plan was reviewed with outcome `close`: closure proposed.
+async fn reviewed(app: &TestApp, cast: &Cast) -> String {
+    let id = app.report(&cast.hotline, &hours_ago(100)).await;
+    let case = |p: &str| format!("/cases/{id}{p}");
+    app.ok(
+        &cast.worker,
+        &case("/initial-assessment"),
+        json!({"assessed_at": hours_ago(99),
+        "outcome": "support_needed", "findings": "Cần hỗ trợ"}),
+    )
+    .await;
+    app.ok(&cast.worker, &case("/detailed-assessment"), json!({"assessed_at": hours_ago(98),
+        "physical_psychological": "Lo âu", "family": "Mẹ", "risk_factors": "Rượu", "schooling": "Đi học",
+        "community": "Tốt", "needs": ["psychological"]}))
+        .await;
+    app.ok(
+        &cast.approver,
+        &case("/needs-meeting"),
+        json!({"held_at": hours_ago(97),
+        "chaired_by": "Chủ tịch UBND xã", "attendees": ["Mẹ"], "decisions": "Tư vấn"}),
+    )
+    .await;
+    let today = test_today();
+    app.ok(&cast.worker, &case("/plan"), json!({"submitted_at": hours_ago(96), "items": [{
+        "measure": "counselling_parents", "service_type": "psychological", "responsible": "Cán bộ xã",
+        "starts_on": (today - chrono::Days::new(4)).to_string(), "ends_on": today.to_string()}]}))
+        .await;
+    app.ok(
+        &cast.approver,
+        &case("/plan/decision"),
+        json!({"decided_at": hours_ago(95), "decision": "approve", "plan_version": 1}),
+    )
+    .await;
+    app.ok(&cast.worker, &case("/review"), json!({"reviewed_at": hours_ago(3), "outcome": "close",
+        "ratings": {"harm_severity": "low", "abuser_access": "low", "care_environment_obstacles": "low",
+                    "child_self_protection_recovery": "high"}}))
+        .await;
+    id
+}
+
+async fn a_rejected_close_review_sends_the_case_back_to_planning(store: Store) {
+    // [policy] ND56 art. 30: the chair rejects → planning, the plan clock starts; the reviewed
+    // plan is not reviewed again.
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let id = reviewed(&app, &cast).await;
+    let doc = app
+        .ok(
+            &cast.approver,
+            &format!("/cases/{id}/closure"),
+            json!({"decided_at": hours_ago(2), "decision": "reject", "comment": "Theo dõi thêm"}),
+        )
+        .await;
+    assert_eq!(doc["status"], "planning");
+    assert!(
+        doc["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["rule_id"] == "plan_submission"
+                && ["pending", "due_soon"].contains(&d["state"].as_str().unwrap())),
+        "{doc}"
+    );
+    let (status, problem) = app
+        .post(
+            &cast.worker,
+            &format!("/cases/{id}/review"),
+            json!({"reviewed_at": hours_ago(1),
+            "outcome": "close", "ratings": {"harm_severity": "low", "abuser_access": "low",
+            "care_environment_obstacles": "low", "child_self_protection_recovery": "high"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+}
+both_stores!(a_rejected_close_review_sends_the_case_back_to_planning);
+
+async fn resolved_needs_a_close_review(store: Store) {
+    // [policy]: the chair may not turn another proposal into `resolved`.
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let id = app.report(&cast.hotline, &hours_ago(10)).await;
+    app.ok(
+        &cast.worker,
+        &format!("/cases/{id}/closure/proposal"),
+        json!({"proposed_at": hours_ago(5), "reason": "turned_16"}),
+    )
+    .await;
+    let (status, problem) = app
+        .post(
+            &cast.approver,
+            &format!("/cases/{id}/closure"),
+            json!({"decided_at": hours_ago(4), "decision": "approve", "reason": "resolved"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["code"], "resolved_needs_close_review");
+    let doc = app
+        .ok(
+            &cast.approver,
+            &format!("/cases/{id}/closure"),
+            json!({"decided_at": hours_ago(4), "decision": "approve"}),
+        )
+        .await;
+    assert_eq!(doc["closure"]["reason"], "turned_16");
+}
+both_stores!(resolved_needs_a_close_review);
