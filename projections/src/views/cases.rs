@@ -352,36 +352,32 @@ pub async fn apply_batch<C: Conn>(
             // The intake facts are always the first event: a correction naming sequence 1
             // changes them.
             CaseEvent::FactCorrected(f) if f.corrects_sequence == 1 => {
-                let text = f.value.as_str().map(str::to_owned);
-                match f.field.as_str() {
-                    "child.full_name" => ch.patch(id).child_name = Some(text),
-                    "child.sex" => ch.patch(id).sex = text,
-                    "target_group" => ch.patch(id).target_group = text,
-                    "abuse_environment" => ch.patch(id).abuse_environment = Some(text),
+                use aggregates::case::corrections::Fact;
+                use aggregates::codes::Code;
+                match Fact::of("CaseReported", f) {
+                    Some(Fact::ChildFullName(name)) => {
+                        ch.patch(id).child_name = Some(name.map(|n| n.to_string()));
+                    }
+                    Some(Fact::ChildSex(sex)) => ch.patch(id).sex = Some(sex.code().to_owned()),
+                    Some(Fact::TargetGroup(t)) => {
+                        ch.patch(id).target_group = Some(t.code().to_owned());
+                    }
+                    Some(Fact::AbuseEnvironment(e)) => {
+                        ch.patch(id).abuse_environment = Some(e.map(|e| e.code().to_owned()));
+                    }
                     // Date of birth and estimated age exclude each other (the aggregate checks
                     // it), so the corrected one alone gives the age at intake.
-                    "child.date_of_birth" => {
-                        ch.patch(id).age = Some((text.and_then(|s| s.parse().ok()), None));
-                    }
-                    "child.estimated_age" => {
-                        let age = f.value.as_u64().and_then(|a| u8::try_from(a).ok());
-                        ch.patch(id).age = Some((None, age));
-                    }
-                    "abuse_types" => {
+                    Some(Fact::ChildDateOfBirth(born)) => ch.patch(id).age = Some((born, None)),
+                    Some(Fact::ChildEstimatedAge(age)) => ch.patch(id).age = Some((None, age)),
+                    Some(Fact::AbuseTypes(types)) => {
                         ch.abuse_types.flush(c).await?;
                         c.exec(
                             &format!("DELETE FROM {abuse} WHERE case_id = $1"),
                             args![id],
                         )
                         .await?;
-                        for t in f
-                            .value
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|v| v.as_str())
-                        {
-                            ch.abuse_types.push(args![id, t]);
+                        for t in types {
+                            ch.abuse_types.push(args![id, t.code()]);
                         }
                     }
                     _ => {}
