@@ -19,6 +19,7 @@ mod procedure;
 mod projectors;
 mod routes;
 mod service;
+mod statistics;
 mod views;
 mod walk_cases;
 mod walker;
