@@ -14,7 +14,7 @@ export RELIABILITY_IDEMPOTENCY_TRIALS=$((50 * scale))
 log=$(mktemp)
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cargo test --release --test api -- --nocapture --test-threads=1 \
-  faults:: concurrency::racing concurrency::an_idempotency projectors::two_projectors matrix:: 2>&1 | tee "$log" \
+  faults:: concurrency::racing concurrency::an_idempotency projectors::two_projectors matrix:: routes:: 2>&1 | tee "$log" \
   | grep -E "^test |RELIABILITY|test result|panicked|left:|right:"
 status=${PIPESTATUS[0]}
 {

@@ -8,6 +8,8 @@
 //! of sequences (default 64).
 
 mod support;
+#[path = "properties/who_may.rs"]
+mod who_may;
 
 use aggregates::case::*;
 use aggregates::codes::*;
@@ -473,14 +475,6 @@ fn procedure_status(case: &Case) -> CaseStatus {
     }
 }
 
-fn separation_cap(decided_at: DateTime<Utc>, services: &CaseServices) -> DateTime<Utc> {
-    services
-        .calendar
-        .calendar_days_after(decided_at, 15, false)
-        .expect("2026 is in the calendar")
-        .ends_at
-}
-
 /// Checks each event of a decision against the case as it stood just before it.
 fn check_events(
     before: &Case,
@@ -673,11 +667,7 @@ fn check_status_changes(before: &Case, events: &[CaseEvent]) -> Result<(), TestC
 }
 
 /// Checks the state a case is in after a decision.
-fn check_state(
-    case: &Case,
-    history: &[CaseEvent],
-    services: &CaseServices,
-) -> Result<(), TestCaseError> {
+fn check_state(case: &Case, history: &[CaseEvent]) -> Result<(), TestCaseError> {
     prop_assert_eq!(
         case.version,
         history.len() as u64,
@@ -756,7 +746,8 @@ fn check_state(
         if sep.is_active() {
             prop_assert_eq!(i + 1, case.separations.len(), "only the last one runs");
         }
-        let cap = separation_cap(sep.decision.fact.decided_at, services);
+        // The cap written by hand, not the engine's own calendar function.
+        let cap = who_may::separation_cap(sep.decision.fact.decided_at);
         let allowed = sep.court_until.map_or(cap, |c| c.max(cap));
         prop_assert!(
             sep.until <= allowed,
@@ -835,6 +826,13 @@ struct Reached {
     statuses: BTreeSet<&'static str>,
     accepted: BTreeSet<&'static str>,
     refused: BTreeSet<&'static str>,
+    /// Commands from an actor whose role or unit may not issue them (all refused).
+    unauthorized: usize,
+    sequences: usize,
+    /// Sequences that got an approved plan, a review, a closure.
+    approved_plan: usize,
+    review: usize,
+    closure: usize,
 }
 
 /// Runs a sequence through `Aggregate::handle` (as cqrs-es does) and checks every step.
@@ -880,6 +878,20 @@ fn run_sequence(
         let decided = before.decide(command.clone(), &services);
         prop_assert_eq!(&before.decide(command.clone(), &services), &decided);
 
+        // Authorization, from a table written apart from the policy: an actor whose role or
+        // unit may not issue the command is refused (and, below, nothing changes).
+        if (before.exists() || name == "report")
+            && !who_may::may_issue(&command.actor, name, &before)
+        {
+            prop_assert!(
+                decided.is_err(),
+                "{} accepted from {:?}, who may not issue it",
+                name,
+                command.actor.grants
+            );
+            reached.unauthorized += 1;
+        }
+
         // handle, as cqrs-es calls it: writes and applies every event through the sink.
         let sink = EventSink::<Case>::default();
         let handled = runtime.block_on(case.handle(command.clone(), &services, &sink));
@@ -919,10 +931,15 @@ fn run_sequence(
             prop_assert!(decided.is_err(), "a closed case accepted {}", name);
         }
         if case.exists() {
-            check_state(&case, &history, &services)?;
+            check_state(&case, &history)?;
             reached.statuses.insert(case.status.code());
         }
     }
+    reached.sequences += 1;
+    let had = |f: fn(&CaseEvent) -> bool| usize::from(history.iter().any(f));
+    reached.approved_plan += had(|e| matches!(e, CaseEvent::PlanApproved(_)));
+    reached.review += had(|e| matches!(e, CaseEvent::ReviewRecorded(_)));
+    reached.closure += had(|e| matches!(e, CaseEvent::CaseClosed(_)));
     Ok(())
 }
 
@@ -1032,4 +1049,30 @@ fn the_random_sequences_reach_every_status_and_every_command() {
     assert_eq!(missing, Vec::<&&str>::new(), "never accepted");
     let never_refused: Vec<_> = all.difference(&reached.refused).collect();
     assert_eq!(never_refused, Vec::<&&str>::new(), "never refused");
+    // How deep the sequences get: a generator that dies early shows here, and fails.
+    let share = |n: usize| 100 * n / reached.sequences.max(1);
+    println!(
+        "PROPERTY depth sequences={} approved_plan={}% review={}% closure={}% unauthorized_commands_refused={}",
+        reached.sequences,
+        share(reached.approved_plan),
+        share(reached.review),
+        share(reached.closure),
+        reached.unauthorized
+    );
+    assert!(
+        share(reached.approved_plan) >= 10,
+        "too few sequences reach an approved plan"
+    );
+    assert!(
+        share(reached.review) >= 5,
+        "too few sequences reach a review"
+    );
+    assert!(
+        share(reached.closure) >= 5,
+        "too few sequences reach a closure"
+    );
+    assert!(
+        reached.unauthorized >= 20,
+        "too few unauthorized commands tried"
+    );
 }

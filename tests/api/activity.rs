@@ -116,7 +116,7 @@ pub async fn realistic_activity(app: &TestApp, cast: &Cast) {
     app.ok(
         &cast.approver,
         &em("/separation/extension"),
-        json!({"until": vn(test_now() + chrono::Duration::days(4))}),
+        extension_body(&vn(test_now() + chrono::Duration::days(4))),
     )
     .await;
     app.ok(

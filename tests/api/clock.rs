@@ -103,3 +103,42 @@ async fn the_shipped_calendar_covers_the_next_60_days_from_the_real_today() {
     assert_eq!(status, StatusCode::OK, "{ready}");
     assert_eq!(ready["calendar_ok"], true, "{ready}");
 }
+
+/// The plan-submission clock of a case assessed at the server's "now" (Tuesday 16 June 2026).
+async fn plan_due(app: &TestApp) -> String {
+    let cast = app.cast().await;
+    let id = app.report(&cast.hotline, &hours_ago(2)).await;
+    let doc = app
+        .ok(
+            &cast.worker,
+            &format!("/cases/{id}/initial-assessment"),
+            json!({"assessed_at": hours_ago(1), "outcome": "support_needed", "findings": "x"}),
+        )
+        .await;
+    doc["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule_id"] == "plan_submission")
+        .map(|d| d["due_at"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("a plan clock: {doc}"))
+}
+
+/// The tests control the calendar too: a calendar file given to the server (`CASEBOOK_CALENDAR`)
+/// replaces the shipped one. Five working days from Tuesday 16 June 2026 end on Tuesday 23 June;
+/// with Thursday 18 June made a day off, on Wednesday 24 June (end of day in Vietnam).
+async fn the_calendar_the_server_is_given_moves_the_due_times(store: Store) {
+    let app = TestApp::spawn(store).await;
+    assert_eq!(plan_due(&app).await, "2026-06-23T17:00:00.000000Z");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("calendar.json");
+    let calendar = json!({"timezone": "Asia/Ho_Chi_Minh", "years": {
+        "2026": {"status": "confirmed", "days_off": ["2026-06-18"], "make_up_working_days": []}}});
+    std::fs::write(&path, calendar.to_string()).unwrap();
+    let app = TestApp::spawn_with(store, |s| s.calendar = Some(path.clone())).await;
+    assert_eq!(plan_due(&app).await, "2026-06-24T17:00:00.000000Z");
+    let (status, _, ready) = app.request(Method::GET, None, "/ready", None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "2026 is covered: {ready}");
+    assert_eq!(ready["calendar_covers_until"], 2026);
+}
+both_stores!(the_calendar_the_server_is_given_moves_the_due_times);

@@ -172,7 +172,7 @@ async fn the_case_document_shows_every_step(store: Store) {
         .ok(
             approver,
             &case("/separation/extension"),
-            json!({"until": later}),
+            extension_body(&later),
         )
         .await;
     check(

@@ -352,6 +352,12 @@ pub fn hours_ago(hours: i64) -> String {
     vn(test_now() - chrono::Duration::hours(hours))
 }
 
+/// The body of `POST /cases/{id}/separation/extension` (one place to change if the
+/// extension comes to carry its own business time).
+pub fn extension_body(until: &str) -> Value {
+    json!({ "until": until })
+}
+
 /// Runs a scenario against both stores, as two tests.
 #[macro_export]
 macro_rules! both_stores {

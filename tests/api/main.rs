@@ -24,6 +24,7 @@ mod routes;
 mod second_reading;
 mod second_reading_hotline;
 mod service;
+mod statistics;
 mod views;
 mod walk_cases;
 mod walker;

@@ -395,6 +395,28 @@ async fn the_authorization_matrix_has_no_unexpected_allow(store: Store) {
         }
     }
 
+    // Anonymous callers: every case route, by-number included, answers 401 before anything.
+    let (_, doc) = app
+        .get(&cast.supervisor, &format!("/cases/{in_progress}"))
+        .await;
+    let number = doc["case_number"].as_str().unwrap().to_owned();
+    let mut anonymous = case_endpoints(cast.worker.id);
+    anonymous.push((Method::GET, "by-number", None, Who::ReadersOfTheCase));
+    for (method, path, body, _) in anonymous {
+        let full = if path == "by-number" {
+            format!("/cases/by-number/{number}")
+        } else {
+            format!("/cases/{in_progress}{path}")
+        };
+        let (status, _, answer) = app
+            .request(method.clone(), None, &full, body.as_ref(), &[])
+            .await;
+        checks += 1;
+        if status != StatusCode::UNAUTHORIZED {
+            unexpected_allows.push(format!("{method} {path} anonymously: {status} {answer}"));
+        }
+    }
+
     // Lists and administration, where no single case is involved.
     let lists: Vec<(&str, &[Role])> = vec![
         (

@@ -3,7 +3,6 @@
 use crate::both_stores;
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -356,13 +355,19 @@ fn unknown_or_invalid_settings_stop_start_up() {
         .env("CASEBOOK_LISTEN", "not an address")
         .output()
         .unwrap();
-    assert_ne!(out.status.code(), Some(0));
+    // A usage error (2), naming the setting and the value, not any failure at all.
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not an address") && err.contains("listen"),
+        "{err}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_casebook"))
         .arg("migrate")
         .env("CASEBOOK_DATABASE_URL", "mysql://x")
         .output()
         .unwrap();
-    assert_ne!(out.status.code(), Some(0));
+    // A configuration error (1) before any connection is tried.
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite:// or postgres://"));
-    let _ = Value::Null;
 }

@@ -96,7 +96,7 @@ pub async fn case_a(w: &mut Walker<'_>, cast: &Cast) -> String {
             "/separation/extension",
             &cast.approver,
             &cast.worker,
-            json!({"until": later}),
+            extension_body(&later),
         )
         .await;
     let extended: chrono::DateTime<chrono::Utc> = doc["separation"]["until"]
