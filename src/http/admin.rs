@@ -271,8 +271,22 @@ pub async fn update_user(
         return Err(ApiError::own_grants());
     }
     f.finish()?;
-    if grants.as_deref().is_some_and(mixes_admin_and_case_roles) {
-        return Err(ApiError::admin_with_case_role());
+    if let Some(new) = grants.as_deref() {
+        if mixes_admin_and_case_roles(new) {
+            return Err(ApiError::admin_with_case_role());
+        }
+        // Nor does an admin account turn into a case worker: one admin could otherwise hand
+        // another admin (or itself, through a second admin account) the case roles. A person
+        // who moves from administration to casework gets a new account, with its own trail.
+        let gives_case_role = new.iter().any(|g| g.role != Role::Admin);
+        if gives_case_role {
+            let current = users::get(&state.db, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("user_not_found"))?;
+            if current.grants.iter().any(|g| g.role == Role::Admin) {
+                return Err(ApiError::admin_with_case_role());
+            }
+        }
     }
     let hash = match dto.password {
         Some(password) => Some(

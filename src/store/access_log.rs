@@ -65,8 +65,8 @@ pub async fn record(db: &Db, r: &AccessRecord<'_>) -> Result<(), sqlx::Error> {
         .map(|_| ()))
 }
 
-/// One row per case a list showed, all written by one statement per 100 cases: a list
-/// request is one audit write, and each row sits in its case's access log.
+/// One row per case a list showed, in one transaction (one durable commit per list request)
+/// of one statement per 100 cases; each row sits in its case's access log.
 pub async fn record_list(
     db: &Db,
     cases: &[Uuid],
@@ -76,34 +76,41 @@ pub async fn record_list(
     view: CaseView,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    for chunk in cases.chunks(100) {
-        let mut sql = String::from(
-            "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let n = i * 6;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6
-            ));
-        }
-        with_db!(db, pool => {
-            let mut q = sqlx::query(&sql);
-            for case_id in chunk {
+    let statements: Vec<(String, &[Uuid])> = cases
+        .chunks(100)
+        .map(|chunk| {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let n = i * 6;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${})",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5,
+                        n + 6
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) VALUES {}",
+                values.join(", ")
+            );
+            (sql, chunk)
+        })
+        .collect();
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        for (sql, chunk) in &statements {
+            let mut q = sqlx::query(sql);
+            for case_id in *chunk {
                 q = q.bind(case_id).bind(user_id).bind(role).bind(unit).bind(view.code()).bind(at);
             }
-            q.persistent(false).execute(pool).await.map(|_| ())
-        })?;
-    }
-    Ok(())
+            q.persistent(false).execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    })
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

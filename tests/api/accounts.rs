@@ -62,7 +62,7 @@ async fn separation_of_duties_holds(store: Store) {
     let own = format!("/users/{}", admin.id);
     let other = format!("/users/{}", cast.worker.id);
     let admin_and = |role: &str, unit: &str| json!([{"role": "admin", "unit_code": "VN"}, {"role": role, "unit_code": unit}]);
-    let table: Vec<(&str, Method, String, Value, StatusCode, &str)> = vec![
+    let mut table: Vec<(&str, Method, String, Value, StatusCode, &str)> = vec![
         (
             "admin grants itself supervisor",
             Method::PATCH,
@@ -114,6 +114,16 @@ async fn separation_of_duties_holds(store: Store) {
             "admin_with_case_role",
         ),
     ];
+    // A second admin, to try turning one admin into a case worker through another.
+    let second = app.user("second.admin", &[(Role::Admin, "VN")]).await;
+    table.push((
+        "an admin turns another admin into a supervisor",
+        Method::PATCH,
+        format!("/users/{}", second.id),
+        json!({"grants": [{"role": "supervisor", "unit_code": "VN"}]}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "admin_with_case_role",
+    ));
     let before = trail(&app, admin, "").await.len();
     for (name, method, path, body, status, code) in &table {
         let (got, _, problem) = app

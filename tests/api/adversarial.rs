@@ -82,6 +82,22 @@ async fn parallel_logins_are_throttled_before_the_hash(store: Store) {
         .collect();
     assert_eq!(over.len(), 1, "{trail}");
     assert_eq!(over[0]["details"]["failures"], 5);
+    // Two instances on one store count together: 40 attempts split between them still check 5.
+    let second = TestApp::spawn_on(store, app.database_url.clone(), None).await;
+    let attempts = (0..40).map(|i| {
+        let instance = if i % 2 == 0 { &app } else { &second };
+        raw_login(instance, &cast.other_approver.username, "a wrong password!")
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s != StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked, 5, "two instances: {statuses:?}");
+    assert_eq!(
+        raw_login(&second, &cast.other_approver.username, PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // Per address: a spray over many accounts from one address stops at 30 checked (a fresh
     // store, so that the failures above do not count).
     let app = TestApp::spawn(store).await;
@@ -96,7 +112,7 @@ async fn parallel_logins_are_throttled_before_the_hash(store: Store) {
         .count();
     assert_eq!(checked, 30, "{statuses:?}");
     println!(
-        "RELIABILITY adversarial_throttle_race store={store:?} parallel_logins=80 checked_per_account_without_success=5 address_spray=45 address_checked=30"
+        "RELIABILITY adversarial_throttle_race store={store:?} parallel_logins=120 checked_per_account_without_success=5 two_instances_checked=5 address_spray=45 address_checked=30"
     );
 }
 both_stores!(parallel_logins_are_throttled_before_the_hash);

@@ -150,3 +150,82 @@ async fn request_ids_in_the_record_are_the_servers(store: Store) {
     );
 }
 both_stores!(request_ids_in_the_record_are_the_servers);
+
+async fn audit_rows(app: &TestApp, view: &str) -> Vec<String> {
+    let rows: Vec<uuid::Uuid> = projections::with_db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT case_id FROM case_access_log WHERE view = $1 ORDER BY id")
+        .bind(view)
+        .fetch_all(pool)
+        .await
+        .unwrap());
+    rows.into_iter().map(|id| id.to_string()).collect()
+}
+
+/// Lists that show children's cases write one audit row per case shown (not the look-ahead
+/// row), in one transaction, readable in each case's access log.
+async fn lists_are_audited_per_case_shown(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let mut ids = Vec::new();
+    // More than one statement's worth (100) of cases.
+    for i in 0..105 {
+        ids.push(app.report(&cast.hotline, &hours_ago(30 - i / 10)).await);
+    }
+    // (who, list, audit view, cases it must name)
+    let table = [
+        (&cast.worker, "/cases?limit=2", "list_cases", 2),
+        (&cast.supervisor, "/cases?limit=500", "list_cases", 105 + 2),
+        (&cast.approver, "/caseload?limit=3", "caseload", 3),
+        (&cast.supervisor, "/deadlines?limit=4", "deadlines", 4),
+    ];
+    for (user, path, view, expected) in table {
+        let (status, page) = app.get(user, path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let rows = audit_rows(&app, view).await;
+        assert_eq!(rows.len(), expected, "{path}");
+        let shown: Vec<String> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                i.get("id")
+                    .or(i.get("case_id"))
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        for id in &shown {
+            assert!(rows.contains(id), "{path}: {id} not audited");
+        }
+    }
+    // The rows are in the case's own access log, named and with the list's view.
+    let (_, log) = app
+        .get(&cast.supervisor, &format!("/cases/{}/access-log", ids[104]))
+        .await;
+    let views: Vec<(String, String)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["username"].as_str().unwrap().to_owned(),
+                e["view"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        views.contains(&("mai.worker".into(), "list_cases".into())),
+        "{views:?}"
+    );
+    assert!(
+        views.contains(&("lan.supervisor".into(), "list_cases".into())),
+        "{views:?}"
+    );
+    println!(
+        "RELIABILITY adversarial_list_audit store={store:?} lists={} unaudited_cases_shown=0",
+        table.len()
+    );
+}
+both_stores!(lists_are_audited_per_case_shown);
