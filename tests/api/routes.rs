@@ -53,7 +53,24 @@ pub const OTHER_ROUTES: &[(&str, &str, Gate)] = &[
     ("GET", "/caseload", Gate::Roles(BOARD_ROLES)),
     ("GET", "/deadlines", Gate::Roles(BOARD_ROLES)),
     ("GET", "/statistics", Gate::Roles(&[Role::Supervisor])),
+    (
+        "GET",
+        "/accounts/history",
+        Gate::Roles(&[Role::Admin, Role::Supervisor]),
+    ),
+    (
+        "DELETE",
+        "/users/{id}/sessions",
+        Gate::Roles(&[Role::Admin]),
+    ),
+    // Last: it replaces the caller's password (its own session stays).
+    ("POST", "/auth/password", Gate::AnyUser),
 ];
+
+/// Case routes whose authorization is tried in `second_reading_hotline` rather than in the
+/// matrix, whose requests must not change who reaches the case (a standing request for the
+/// hotline's support lets every hotline operator in).
+pub const HOTLINE_SUPPORT_ROUTES: &[&str] = &["/hotline-support", "/hotline-support/withdrawal"];
 
 /// Every route the matrix lists: the routes above, `by-number` and the case routes of
 /// `matrix.rs`.
@@ -63,6 +80,9 @@ pub fn matrix_routes() -> BTreeSet<(String, String)> {
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
         .collect();
     all.insert(("GET".into(), "/cases/by-number/{number}".into()));
+    for path in HOTLINE_SUPPORT_ROUTES {
+        all.insert(("POST".into(), format!("/cases/{{id}}{path}")));
+    }
     for (method, path) in crate::matrix::case_routes() {
         all.insert((method.to_string(), format!("/cases/{{id}}{path}")));
     }
@@ -260,6 +280,12 @@ fn request_for(
             Some(json!({"display_name": format!("Cán bộ sửa bởi {caller}")})),
         ),
         "/users/{id}" => (format!("/users/{}", target.id), None),
+        "/users/{id}/sessions" => (format!("/users/{}/sessions", target.id), None),
+        "/auth/password" => (
+            pattern.into(),
+            Some(json!({"current_password": PASSWORD,
+                "new_password": format!("một mật khẩu mới cho {caller} 2026")})),
+        ),
         "/units/{code}" => (format!("/units/{COMMUNE}"), None),
         "/reports" => (
             pattern.into(),

@@ -199,3 +199,30 @@ async fn resolved_needs_a_close_review(store: Store) {
     assert_eq!(doc["closure"]["reason"], "turned_16");
 }
 both_stores!(resolved_needs_a_close_review);
+
+async fn who_may_ask_the_hotline_for_support(store: Store) {
+    // ND56 art. 31(3): the commune's worker or chair asks; nobody else, and outside the
+    // jurisdiction the case does not exist. (Not in the matrix: a standing request changes who
+    // reaches the case.)
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let id = app.report(&cast.worker, &hours_ago(6)).await;
+    let support = format!("/cases/{id}/hotline-support");
+    let withdrawal = format!("/cases/{id}/hotline-support/withdrawal");
+    for (who, path, expected) in [
+        (&cast.hotline, &support, StatusCode::NOT_FOUND),
+        (&cast.supervisor, &support, StatusCode::FORBIDDEN),
+        (&cast.other_worker, &support, StatusCode::NOT_FOUND),
+        (&cast.other_approver, &withdrawal, StatusCode::NOT_FOUND),
+        (&cast.admin, &support, StatusCode::NOT_FOUND),
+        (&cast.approver, &withdrawal, StatusCode::CONFLICT),
+        (&cast.worker, &support, StatusCode::OK),
+        (&cast.approver, &support, StatusCode::CONFLICT),
+        (&cast.supervisor, &withdrawal, StatusCode::FORBIDDEN),
+        (&cast.approver, &withdrawal, StatusCode::OK),
+    ] {
+        let (status, answer) = app.post(who, path, json!({})).await;
+        assert_eq!(status, expected, "{} {path}: {answer}", who.username);
+    }
+}
+both_stores!(who_may_ask_the_hotline_for_support);

@@ -148,6 +148,67 @@ async fn every_route_succeeds_and_is_refused_over_http(store: Store) {
         )
         .await;
     assert_eq!(patched["display_name"], "Cán bộ đổi tên");
+    // The account trail, an admin ending a user's sessions, a password replaced by its owner.
+    w.ok(
+        g.clone(),
+        "/accounts/history",
+        "/accounts/history",
+        &cast.admin,
+        None,
+    )
+    .await;
+    w.refused(
+        g.clone(),
+        "/accounts/history",
+        "/accounts/history",
+        Some(&cast.worker),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let sessions = format!("{user}/sessions");
+    w.refused(
+        Method::DELETE,
+        "/users/{id}/sessions",
+        &sessions,
+        Some(&cast.approver),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let (status, _) = w
+        .send(
+            Method::DELETE,
+            "/users/{id}/sessions",
+            &sessions,
+            Some(&cast.admin.token),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    // The new user's password was set by the admin: it replaces it at its first login.
+    let first = app.login("moi.canbo", "mật khẩu đủ dài 2026").await;
+    let change = json!({"current_password": "mật khẩu đủ dài 2026",
+        "new_password": "mật khẩu riêng của tôi 2026"});
+    w.refused(
+        p.clone(),
+        "/auth/password",
+        "/auth/password",
+        None,
+        Some(change.clone()),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let (status, answer) = w
+        .send(
+            p.clone(),
+            "/auth/password",
+            "/auth/password",
+            Some(&first),
+            Some(change),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {answer}");
     for (pattern, path) in [
         ("/units", "/units".to_owned()),
         ("/units/{code}", format!("/units/{COMMUNE}")),
@@ -167,6 +228,45 @@ async fn every_route_succeeds_and_is_refused_over_http(store: Store) {
 
     let a = crate::walk_cases::case_a(&mut w, &cast).await;
     crate::walk_cases::case_b(&mut w, &cast, &a).await;
+    // Asking the hotline for support and withdrawing it (ND56 art. 31(3)).
+    let c = app.report(&cast.worker, &hours_ago(3)).await;
+    let support = format!("/cases/{c}/hotline-support");
+    let withdrawal = format!("/cases/{c}/hotline-support/withdrawal");
+    w.refused(
+        p.clone(),
+        "/cases/{id}/hotline-support",
+        &support,
+        Some(&cast.supervisor),
+        Some(json!({})),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    w.ok(
+        p.clone(),
+        "/cases/{id}/hotline-support",
+        &support,
+        &cast.worker,
+        Some(json!({"reason": "Tổng đài giữ liên lạc với trẻ"})),
+    )
+    .await;
+    w.refused(
+        p.clone(),
+        "/cases/{id}/hotline-support/withdrawal",
+        &withdrawal,
+        Some(&cast.other_approver),
+        Some(json!({})),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    w.ok(
+        p.clone(),
+        "/cases/{id}/hotline-support/withdrawal",
+        &withdrawal,
+        &cast.approver,
+        Some(json!({})),
+    )
+    .await;
+
     let s = &cast.supervisor;
 
     w.ok(
