@@ -1,9 +1,11 @@
-//! Why a case refused a command. Every variant has a stable machine `code()` (part of the API),
-//! a kind that tells the server which HTTP status it is, and a Vietnamese and English message.
+//! Why a case refused a command. Every refusal is one row of one table: its kind (which tells
+//! the server the HTTP status), its stable machine code (part of the API), the field it is about,
+//! and its Vietnamese and English text.
 
 use crate::deadlines::CalendarError;
 use crate::policy::AccessDenied;
 use chrono::{DateTime, Utc};
+use std::fmt;
 
 /// What sort of refusal an error is; the server maps it to an HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,146 +24,141 @@ pub enum ErrorKind {
     Unavailable,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CaseError {
-    #[error("no such case")]
-    CaseNotFound,
-    #[error("this case already exists")]
-    CaseAlreadyExists,
-    #[error("no such case")]
-    OutOfJurisdiction,
-    #[error("your role does not allow this step on this case")]
-    RoleNotAllowed,
-    #[error("the case has changed since you read it (version {actual}, you sent {expected})")]
-    VersionMismatch { expected: u64, actual: u64 },
-    #[error("the case is closed and accepts no new step")]
-    CaseClosed,
-    #[error("`{field}` lies in the future")]
-    TimeInFuture { field: &'static str },
-    #[error("`{field}` is before the {step} it follows")]
-    TimeBeforeStep {
-        field: &'static str,
-        step: &'static str,
-    },
-    #[error("`{field}` must be a province or commune, not the whole country")]
-    UnitIsRoot { field: &'static str },
-    #[error("give the child's date of birth or an estimated age, not both")]
-    ChildAgeAmbiguous,
-    #[error("the child is 18 or older: casebook is for children")]
-    ChildNotAMinor,
-    #[error("the reporter's name, phone and address may be recorded only with their consent")]
-    ReporterIdentityWithoutConsent,
-    #[error("`{field}` needs the matching abuse type")]
-    SubtypeWithoutType { field: &'static str },
-    #[error("the assigned worker must be a social worker of the case's commune")]
-    WorkerNotEligible,
-    #[error("a social worker may only take an unassigned case for itself")]
-    MayOnlyTakeUnassignedCase,
-    #[error("the case is already assigned to this worker")]
-    AlreadyAssigned,
-    #[error("the case is already in this unit")]
-    TransferToSameUnit,
-    #[error("the initial assessment is already recorded; correct it instead")]
-    InitialAssessmentAlreadyRecorded,
-    #[error("the initial assessment must be recorded first")]
-    InitialAssessmentMissing,
-    #[error("an emergency needs at least one ground")]
-    EmergencyGroundsRequired,
-    #[error("grounds are given only for an emergency")]
-    GroundsOnlyForEmergency,
-    #[error("the initial assessment did not find an emergency")]
-    NotAnEmergency,
-    #[error("name at least one measure")]
-    MeasuresRequired,
-    #[error(
-        "temporary separation is decided by the approver (/separation), not recorded as a measure"
-    )]
-    SeparationNeedsDecision,
-    #[error("a separation is already in force")]
-    SeparationAlreadyActive,
-    #[error("no separation is in force")]
-    NoActiveSeparation,
-    #[error("`until` must be after the separation starts")]
-    SeparationUntilInvalid,
-    #[error("a temporary separation lasts at most 15 days including extensions (until {cap}) unless a court orders more")]
-    SeparationExceeds15Days { cap: DateTime<Utc> },
-    #[error("an extension must end later than the separation does now")]
-    ExtensionNotLater,
-    #[error("an end by court order needs the order's reference")]
-    CourtOrderRefRequired,
-    #[error("the parents' view is not taken when they caused the harm (ND56 art. 27(1)(h))")]
-    ParentViewNotApplicable,
-    #[error("the detailed assessment must be recorded first")]
-    DetailedAssessmentMissing,
-    #[error("urgent measures are due first")]
-    UrgentMeasuresPending,
-    #[error("a plan needs at least one item")]
-    PlanItemsRequired,
-    #[error("plan item {index} ends before it starts")]
-    PlanItemDatesInverted { index: usize },
-    #[error("a plan is already awaiting approval")]
-    PlanAwaitingApproval,
-    #[error("no plan is awaiting a decision")]
-    PlanNotSubmitted,
-    #[error("the decision is for plan version {sent}, but version {submitted} is the one awaiting approval")]
-    PlanVersionMismatch { sent: u32, submitted: u32 },
-    #[error("returning a plan needs a comment saying what to change")]
-    ReturnCommentRequired,
-    #[error("no plan has been approved")]
-    PlanNotApproved,
-    #[error("the approved plan has no such item")]
-    PlanItemUnknown,
-    #[error("this plan item is already completed")]
-    PlanItemCompleted,
-    #[error("a review rates all four criteria")]
-    ReviewRatingsIncomplete,
-    #[error("a closure proposal awaits the approver's decision")]
-    ClosurePending,
-    #[error("closure is already proposed")]
-    ClosureAlreadyProposed,
-    #[error("closure has not been proposed")]
-    ClosureNotProposed,
-    #[error("closure as `{reason}` is proposed by its step (review or initial assessment), not directly")]
-    ClosureReasonNeedsStep { reason: &'static str },
-    #[error("a duplicate names the case it duplicates")]
-    LinkedCaseRequired,
-    #[error("a case cannot be linked to itself")]
-    LinkedCaseIsSelf,
-    #[error("closing for another reason needs a comment")]
-    ClosureCommentRequired,
-    #[error("rejecting a closure needs a comment")]
-    RejectCommentRequired,
-    #[error("no event with that sequence records a correctable fact")]
-    CorrectionTargetUnknown,
-    #[error("`{field}` cannot be corrected on that event")]
-    FieldNotCorrectable { field: String },
-    #[error("the new value for `{field}` is not valid: {problem}")]
-    CorrectionValueInvalid { field: String, problem: String },
-    #[error("`{field}` is before {earliest}, the earliest business time casebook accepts")]
-    TimeTooEarly {
-        field: &'static str,
-        earliest: DateTime<Utc>,
-    },
-    #[error("the child is 16 or older, and this province does not accept juvenile cases")]
-    JuvenileCasesNotAccepted,
-    #[error("name the condition of ND56 art. 32(1) the separation rests on (`grounds`)")]
-    SeparationGroundsRequired,
-    #[error("the view of the parent or carer who caused the harm is not taken (ND56 art. 27(1)(h)); if another carer gave it, name the perpetrator exactly")]
-    ParentViewFromPerpetrator,
-    #[error("`parent_view_by` says whose view `parent_view` is; give the view too")]
-    ParentViewByWithoutView,
-    #[error(
-        "the plan needs the needs meeting of this plan cycle first (ND56 art. 27(2), 28(2)(b))"
-    )]
-    NeedsMeetingMissing,
-    #[error("a case is closed as resolved only on a review with outcome `close`")]
-    ResolvedNeedsCloseReview,
-    #[error("the hotline's support is already requested")]
-    HotlineSupportAlreadyRequested,
-    #[error("the hotline's support has not been requested")]
-    HotlineSupportNotRequested,
-    #[error(transparent)]
-    Calendar(#[from] CalendarError),
+/// `Variant { fields } => Kind, "code", field, "vi", "en";` — the texts may name the fields.
+macro_rules! case_errors {
+    ($( $name:ident $({ $($f:ident : $t:ty),* })? => $kind:ident, $code:literal, $field:expr, $vi:literal, $en:literal; )+) => {
+        /// A refusal of the case (see the table in `errors.rs`).
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum CaseError {
+            $( $name $({ $($f: $t),* })?, )+
+            /// The holiday calendar cannot count the period (a year is missing).
+            Calendar(CalendarError),
+        }
+
+        impl CaseError {
+            /// The stable machine code.
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $( Self::$name { .. } => $code, )+
+                    Self::Calendar(e) => e.code(),
+                }
+            }
+
+            pub fn kind(&self) -> ErrorKind {
+                match self {
+                    $( Self::$name { .. } => ErrorKind::$kind, )+
+                    Self::Calendar(_) => ErrorKind::Unavailable,
+                }
+            }
+
+            /// The field the error is about, for the problem document's `errors` list.
+            #[allow(unused_variables)]
+            pub fn field(&self) -> Option<&str> {
+                match self {
+                    $( Self::$name $({ $($f),* })? => $field, )+
+                    Self::Calendar(_) => None,
+                }
+            }
+
+            /// The message in Vietnamese (the default language of the API).
+            #[allow(unused_variables)]
+            pub fn message_vi(&self) -> String {
+                match self {
+                    $( Self::$name $({ $($f),* })? => format!($vi), )+
+                    Self::Calendar(CalendarError::YearMissing(year)) => format!(
+                        "Lịch nghỉ lễ chưa có năm {year}: cần nạp lịch chính thức (CASEBOOK_CALENDAR)"
+                    ),
+                    Self::Calendar(_) => "Lịch nghỉ lễ không hợp lệ".into(),
+                }
+            }
+        }
+
+        /// The message in English.
+        impl fmt::Display for CaseError {
+            #[allow(unused_variables)]
+            fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $( Self::$name $({ $($f),* })? => write!(out, $en), )+
+                    Self::Calendar(e) => write!(out, "{e}"),
+                }
+            }
+        }
+    };
+}
+
+#[rustfmt::skip]
+case_errors! {
+    CaseNotFound => NotFound, "case_not_found", None, "Không tìm thấy hồ sơ", "no such case";
+    OutOfJurisdiction => NotFound, "case_not_found", None, "Không tìm thấy hồ sơ", "no such case";
+    RoleNotAllowed => Forbidden, "forbidden", None, "Vai trò của bạn không được thực hiện bước này", "your role does not allow this step on this case";
+    MayOnlyTakeUnassignedCase => Forbidden, "may_only_take_unassigned_case", Some("worker_id"), "Người làm công tác bảo vệ trẻ em chỉ nhận hồ sơ chưa được phân công", "a social worker may only take an unassigned case for itself";
+    VersionMismatch { expected: u64, actual: u64 } => PreconditionFailed, "version_mismatch", None, "Hồ sơ đã thay đổi kể từ khi bạn xem (phiên bản {actual}, bạn gửi {expected})", "the case has changed since you read it (version {actual}, you sent {expected})";
+    CaseAlreadyExists => Conflict, "case_already_exists", None, "Hồ sơ này đã tồn tại", "this case already exists";
+    CaseClosed => Conflict, "case_closed", None, "Hồ sơ đã đóng, không nhận thêm bước mới", "the case is closed and accepts no new step";
+    AlreadyAssigned => Conflict, "already_assigned", Some("worker_id"), "Hồ sơ đã được phân công cho người này", "the case is already assigned to this worker";
+    InitialAssessmentAlreadyRecorded => Conflict, "initial_assessment_already_recorded", None, "Đánh giá ban đầu đã được ghi; hãy đính chính nếu cần", "the initial assessment is already recorded; correct it instead";
+    InitialAssessmentMissing => Conflict, "initial_assessment_missing", None, "Cần ghi đánh giá nguy cơ ban đầu trước", "the initial assessment must be recorded first";
+    NotAnEmergency => Conflict, "not_an_emergency", None, "Đánh giá ban đầu không kết luận khẩn cấp", "the initial assessment did not find an emergency";
+    SeparationAlreadyActive => Conflict, "separation_already_active", None, "Đang có quyết định tạm thời cách ly", "a separation is already in force";
+    NoActiveSeparation => Conflict, "no_active_separation", None, "Không có quyết định tạm thời cách ly đang thi hành", "no separation is in force";
+    DetailedAssessmentMissing => Conflict, "detailed_assessment_missing", None, "Cần ghi đánh giá nguy cơ cụ thể trước", "the detailed assessment must be recorded first";
+    NeedsMeetingMissing => Conflict, "needs_meeting_missing", None, "Cần họp xác định nhu cầu của chu kỳ kế hoạch này trước (ND56 điều 27(2), 28(2)(b))", "the plan needs the needs meeting of this plan cycle first (ND56 art. 27(2), 28(2)(b))";
+    UrgentMeasuresPending => Conflict, "urgent_measures_pending", None, "Cần thực hiện biện pháp can thiệp khẩn cấp trước", "urgent measures are due first";
+    PlanAwaitingApproval => Conflict, "plan_awaiting_approval", None, "Đang có kế hoạch chờ phê duyệt", "a plan is already awaiting approval";
+    PlanNotSubmitted => Conflict, "plan_not_submitted", None, "Không có kế hoạch chờ quyết định", "no plan is awaiting a decision";
+    PlanVersionMismatch { sent: u32, submitted: u32 } => Conflict, "plan_version_mismatch", Some("plan_version"), "Quyết định cho kế hoạch phiên bản {sent}, nhưng phiên bản chờ phê duyệt là {submitted}", "the decision is for plan version {sent}, but version {submitted} is the one awaiting approval";
+    PlanNotApproved => Conflict, "plan_not_approved", None, "Chưa có kế hoạch được phê duyệt", "no plan has been approved";
+    PlanItemCompleted => Conflict, "plan_item_completed", Some("item_id"), "Hoạt động này đã hoàn thành", "this plan item is already completed";
+    ClosurePending => Conflict, "closure_pending", None, "Đề xuất đóng hồ sơ đang chờ quyết định", "a closure proposal awaits the approver's decision";
+    ClosureAlreadyProposed => Conflict, "closure_already_proposed", None, "Đã đề xuất đóng hồ sơ", "closure is already proposed";
+    ClosureNotProposed => Conflict, "closure_not_proposed", None, "Chưa có đề xuất đóng hồ sơ", "closure has not been proposed";
+    HotlineSupportAlreadyRequested => Conflict, "hotline_support_already_requested", None, "Đã đề nghị Tổng đài 111 hỗ trợ", "the hotline's support is already requested";
+    HotlineSupportNotRequested => Conflict, "hotline_support_not_requested", None, "Chưa đề nghị Tổng đài 111 hỗ trợ", "the hotline's support has not been requested";
+    TimeInFuture { field: &'static str } => Invalid, "time_in_future", Some(field), "`{field}` là thời điểm trong tương lai", "`{field}` lies in the future";
+    TimeBeforeStep { field: &'static str, step: &'static str } => Invalid, "time_before_previous_step", Some(field), "`{field}` sớm hơn bước trước đó ({step})", "`{field}` is before the {step} it follows";
+    TimeTooEarly { field: &'static str, earliest: DateTime<Utc> } => Invalid, "time_too_early", Some(field), "`{field}` sớm hơn {earliest}, thời điểm sớm nhất casebook chấp nhận", "`{field}` is before {earliest}, the earliest business time casebook accepts";
+    UnitIsRoot { field: &'static str } => Invalid, "unit_not_allowed", Some(field), "`{field}` phải là tỉnh hoặc xã, không phải cả nước", "`{field}` must be a province or commune, not the whole country";
+    ChildAgeAmbiguous => Invalid, "child_age_ambiguous", Some("child"), "Chỉ ghi ngày sinh hoặc tuổi ước tính của trẻ, không ghi cả hai", "give the child's date of birth or an estimated age, not both";
+    ChildNotAMinor => Invalid, "child_not_a_minor", Some("child"), "Người này đã đủ 18 tuổi", "the child is 18 or older: casebook is for children";
+    JuvenileCasesNotAccepted => Invalid, "juvenile_cases_not_accepted", Some("child"), "Người này đã đủ 16 tuổi; tỉnh không tiếp nhận hồ sơ người chưa thành niên", "the child is 16 or older, and this province does not accept juvenile cases";
+    ReporterIdentityWithoutConsent => Invalid, "reporter_consent_required", Some("reporter"), "Chỉ ghi họ tên, điện thoại, địa chỉ người báo tin khi họ đồng ý", "the reporter's name, phone and address may be recorded only with their consent";
+    SubtypeWithoutType { field: &'static str } => Invalid, "abuse_subtype_without_type", Some(field), "`{field}` cần hình thức xâm hại tương ứng", "`{field}` needs the matching abuse type";
+    WorkerNotEligible => Invalid, "worker_not_eligible", Some("worker_id"), "Người được phân công phải là người làm công tác bảo vệ trẻ em của xã", "the assigned worker must be a social worker of the case's commune";
+    TransferToSameUnit => Invalid, "transfer_to_same_unit", Some("to_unit"), "Hồ sơ đã thuộc đơn vị này", "the case is already in this unit";
+    EmergencyGroundsRequired => Invalid, "emergency_grounds_required", Some("grounds"), "Trường hợp khẩn cấp cần ít nhất một căn cứ", "an emergency needs at least one ground";
+    GroundsOnlyForEmergency => Invalid, "grounds_only_for_emergency", Some("grounds"), "Chỉ ghi căn cứ khi kết luận khẩn cấp", "grounds are given only for an emergency";
+    MeasuresRequired => Invalid, "measures_required", Some("measures"), "Cần ghi ít nhất một biện pháp", "name at least one measure";
+    SeparationNeedsDecision => Invalid, "separation_needs_decision", Some("measures"), "Tạm thời cách ly do Chủ tịch UBND xã quyết định (/separation)", "temporary separation is decided by the approver (/separation), not recorded as a measure";
+    SeparationGroundsRequired => Invalid, "separation_grounds_required", Some("grounds"), "Cần ghi căn cứ tạm thời cách ly theo khoản 1 điều 32 ND56 (`grounds`)", "name the condition of ND56 art. 32(1) the separation rests on (`grounds`)";
+    SeparationUntilInvalid => Invalid, "separation_until_invalid", Some("until"), "Thời hạn cách ly phải sau thời điểm bắt đầu", "`until` must be after the separation starts";
+    SeparationExceeds15Days { cap: DateTime<Utc> } => Invalid, "separation_exceeds_15_days", Some("until"), "Tạm thời cách ly không quá 15 ngày kể cả gia hạn và các lần cách ly trước (đến {cap}) trừ khi Tòa án quyết định", "a temporary separation lasts at most 15 days in total, extensions and earlier separations included (until {cap}), unless a court orders more";
+    ExtensionNotLater => Invalid, "extension_not_later", Some("until"), "Gia hạn phải kéo dài hơn thời hạn hiện tại", "an extension must end later than the separation does now";
+    CourtOrderRefRequired => Invalid, "court_order_ref_required", Some("court_order_ref"), "Cần số quyết định của Tòa án", "an end by court order needs the order's reference";
+    ParentViewNotApplicable => Invalid, "parent_view_not_applicable", Some("parent_view"), "Không lấy ý kiến cha mẹ khi họ là người gây hại (ND56 điều 27(1)(h)); ghi rõ ý kiến của ai (`parent_view_by`)", "the parents' view is not taken when they caused the harm (ND56 art. 27(1)(h)); say whose view it is (`parent_view_by`)";
+    ParentViewFromPerpetrator => Invalid, "parent_view_from_perpetrator", Some("parent_view_by"), "Không lấy ý kiến của cha, mẹ, người chăm sóc là người gây hại (ND56 điều 27(1)(h)); nếu ý kiến của người khác, hãy ghi rõ người gây hại", "the view of the parent or carer who caused the harm is not taken (ND56 art. 27(1)(h)); if another carer gave it, name the perpetrator exactly";
+    ParentViewByWithoutView => Invalid, "parent_view_missing", Some("parent_view"), "`parent_view_by` ghi ý kiến của ai; cần ghi cả ý kiến", "`parent_view_by` says whose view `parent_view` is; give the view too";
+    PlanItemsRequired => Invalid, "plan_items_required", Some("items"), "Kế hoạch cần ít nhất một hoạt động", "a plan needs at least one item";
+    PlanItemDatesInverted { index: usize } => Invalid, "plan_item_dates_invalid", Some("items"), "Hoạt động {index} kết thúc trước khi bắt đầu", "plan item {index} ends before it starts";
+    ReturnCommentRequired => Invalid, "return_comment_required", Some("comment"), "Trả lại kế hoạch cần ghi ý kiến cần sửa", "returning a plan needs a comment saying what to change";
+    PlanItemUnknown => Invalid, "plan_item_unknown", Some("item_id"), "Kế hoạch đã phê duyệt không có hoạt động này", "the approved plan has no such item";
+    ReviewRatingsIncomplete => Invalid, "review_ratings_incomplete", Some("ratings"), "Rà soát cần đánh giá đủ bốn tiêu chí", "a review rates all four criteria";
+    ClosureReasonNeedsStep { reason: &'static str } => Invalid, "closure_reason_needs_step", Some("reason"), "Đóng hồ sơ với lý do `{reason}` phải được đề xuất qua bước rà soát hoặc đánh giá ban đầu", "closure as `{reason}` is proposed by its step (review or initial assessment), not directly";
+    ResolvedNeedsCloseReview => Invalid, "resolved_needs_close_review", Some("reason"), "Chỉ đóng hồ sơ với lý do đã an toàn, ổn định khi rà soát kết luận đóng hồ sơ", "a case is closed as resolved only on a review with outcome `close`";
+    LinkedCaseRequired => Invalid, "linked_case_required", Some("linked_case_id"), "Hồ sơ trùng cần ghi hồ sơ được giữ lại", "a duplicate names the case it duplicates";
+    LinkedCaseIsSelf => Invalid, "linked_case_invalid", Some("linked_case_id"), "Không liên kết hồ sơ với chính nó", "a case cannot be linked to itself";
+    ClosureCommentRequired => Invalid, "closure_comment_required", Some("comment"), "Lý do khác cần ghi rõ", "closing for another reason needs a comment";
+    RejectCommentRequired => Invalid, "reject_comment_required", Some("comment"), "Không đồng ý đóng hồ sơ cần ghi ý kiến", "rejecting a closure needs a comment";
+    CorrectionTargetUnknown => Invalid, "correction_target_unknown", Some("corrects_event"), "Không có sự kiện nào với số thứ tự này để đính chính", "no event with that sequence records a correctable fact";
+    FieldNotCorrectable { field: String } => Invalid, "field_not_correctable", Some("field"), "Không đính chính được `{field}` trên sự kiện này", "`{field}` cannot be corrected on that event";
+    CorrectionValueInvalid { field: String, problem: String } => Invalid, "correction_value_invalid", Some("value"), "Giá trị mới của `{field}` không hợp lệ: {problem}", "the new value for `{field}` is not valid: {problem}";
+}
+
+impl std::error::Error for CaseError {}
+
+impl From<CalendarError> for CaseError {
+    fn from(e: CalendarError) -> Self {
+        Self::Calendar(e)
+    }
 }
 
 impl From<AccessDenied> for CaseError {
@@ -173,236 +170,22 @@ impl From<AccessDenied> for CaseError {
     }
 }
 
-impl CaseError {
-    /// The stable machine code.
-    pub fn code(&self) -> &'static str {
-        use CaseError::*;
-        match self {
-            CaseNotFound | OutOfJurisdiction => "case_not_found",
-            CaseAlreadyExists => "case_already_exists",
-            RoleNotAllowed => "forbidden",
-            VersionMismatch { .. } => "version_mismatch",
-            CaseClosed => "case_closed",
-            TimeInFuture { .. } => "time_in_future",
-            TimeBeforeStep { .. } => "time_before_previous_step",
-            UnitIsRoot { .. } => "unit_not_allowed",
-            ChildAgeAmbiguous => "child_age_ambiguous",
-            ChildNotAMinor => "child_not_a_minor",
-            ReporterIdentityWithoutConsent => "reporter_consent_required",
-            SubtypeWithoutType { .. } => "abuse_subtype_without_type",
-            WorkerNotEligible => "worker_not_eligible",
-            MayOnlyTakeUnassignedCase => "may_only_take_unassigned_case",
-            AlreadyAssigned => "already_assigned",
-            TransferToSameUnit => "transfer_to_same_unit",
-            InitialAssessmentAlreadyRecorded => "initial_assessment_already_recorded",
-            InitialAssessmentMissing => "initial_assessment_missing",
-            EmergencyGroundsRequired => "emergency_grounds_required",
-            GroundsOnlyForEmergency => "grounds_only_for_emergency",
-            NotAnEmergency => "not_an_emergency",
-            MeasuresRequired => "measures_required",
-            SeparationNeedsDecision => "separation_needs_decision",
-            SeparationAlreadyActive => "separation_already_active",
-            NoActiveSeparation => "no_active_separation",
-            SeparationUntilInvalid => "separation_until_invalid",
-            SeparationExceeds15Days { .. } => "separation_exceeds_15_days",
-            ExtensionNotLater => "extension_not_later",
-            CourtOrderRefRequired => "court_order_ref_required",
-            ParentViewNotApplicable => "parent_view_not_applicable",
-            DetailedAssessmentMissing => "detailed_assessment_missing",
-            UrgentMeasuresPending => "urgent_measures_pending",
-            PlanItemsRequired => "plan_items_required",
-            PlanItemDatesInverted { .. } => "plan_item_dates_invalid",
-            PlanAwaitingApproval => "plan_awaiting_approval",
-            PlanNotSubmitted => "plan_not_submitted",
-            PlanVersionMismatch { .. } => "plan_version_mismatch",
-            ReturnCommentRequired => "return_comment_required",
-            PlanNotApproved => "plan_not_approved",
-            PlanItemUnknown => "plan_item_unknown",
-            PlanItemCompleted => "plan_item_completed",
-            ReviewRatingsIncomplete => "review_ratings_incomplete",
-            ClosurePending => "closure_pending",
-            ClosureAlreadyProposed => "closure_already_proposed",
-            ClosureNotProposed => "closure_not_proposed",
-            ClosureReasonNeedsStep { .. } => "closure_reason_needs_step",
-            LinkedCaseRequired => "linked_case_required",
-            LinkedCaseIsSelf => "linked_case_invalid",
-            ClosureCommentRequired => "closure_comment_required",
-            RejectCommentRequired => "reject_comment_required",
-            CorrectionTargetUnknown => "correction_target_unknown",
-            FieldNotCorrectable { .. } => "field_not_correctable",
-            CorrectionValueInvalid { .. } => "correction_value_invalid",
-            TimeTooEarly { .. } => "time_too_early",
-            JuvenileCasesNotAccepted => "juvenile_cases_not_accepted",
-            SeparationGroundsRequired => "separation_grounds_required",
-            ParentViewFromPerpetrator => "parent_view_from_perpetrator",
-            ParentViewByWithoutView => "parent_view_missing",
-            NeedsMeetingMissing => "needs_meeting_missing",
-            ResolvedNeedsCloseReview => "resolved_needs_close_review",
-            HotlineSupportAlreadyRequested => "hotline_support_already_requested",
-            HotlineSupportNotRequested => "hotline_support_not_requested",
-            Calendar(e) => e.code(),
-        }
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    pub fn kind(&self) -> ErrorKind {
-        use CaseError::*;
-        match self {
-            CaseNotFound | OutOfJurisdiction => ErrorKind::NotFound,
-            RoleNotAllowed | MayOnlyTakeUnassignedCase => ErrorKind::Forbidden,
-            VersionMismatch { .. } => ErrorKind::PreconditionFailed,
-            CaseAlreadyExists
-            | CaseClosed
-            | AlreadyAssigned
-            | InitialAssessmentAlreadyRecorded
-            | InitialAssessmentMissing
-            | NotAnEmergency
-            | SeparationAlreadyActive
-            | NoActiveSeparation
-            | DetailedAssessmentMissing
-            | UrgentMeasuresPending
-            | PlanAwaitingApproval
-            | PlanNotSubmitted
-            | PlanVersionMismatch { .. }
-            | PlanNotApproved
-            | PlanItemCompleted
-            | ClosurePending
-            | ClosureAlreadyProposed
-            | ClosureNotProposed
-            | NeedsMeetingMissing
-            | HotlineSupportAlreadyRequested
-            | HotlineSupportNotRequested => ErrorKind::Conflict,
-            Calendar(_) => ErrorKind::Unavailable,
-            _ => ErrorKind::Invalid,
-        }
-    }
-
-    /// The field the error is about, for the problem document's `errors` list.
-    pub fn field(&self) -> Option<&str> {
-        use CaseError::*;
-        match self {
-            TimeInFuture { field }
-            | TimeBeforeStep { field, .. }
-            | UnitIsRoot { field }
-            | TimeTooEarly { field, .. } => Some(field),
-            JuvenileCasesNotAccepted => Some("child"),
-            SeparationGroundsRequired => Some("grounds"),
-            ParentViewFromPerpetrator => Some("parent_view_by"),
-            ParentViewByWithoutView => Some("parent_view"),
-            ResolvedNeedsCloseReview => Some("reason"),
-            SubtypeWithoutType { field } => Some(field),
-            ChildAgeAmbiguous | ChildNotAMinor => Some("child"),
-            ReporterIdentityWithoutConsent => Some("reporter"),
-            WorkerNotEligible | MayOnlyTakeUnassignedCase | AlreadyAssigned => Some("worker_id"),
-            TransferToSameUnit => Some("to_unit"),
-            EmergencyGroundsRequired | GroundsOnlyForEmergency => Some("grounds"),
-            MeasuresRequired | SeparationNeedsDecision => Some("measures"),
-            SeparationUntilInvalid | SeparationExceeds15Days { .. } | ExtensionNotLater => {
-                Some("until")
-            }
-            CourtOrderRefRequired => Some("court_order_ref"),
-            ParentViewNotApplicable => Some("parent_view"),
-            PlanItemsRequired | PlanItemDatesInverted { .. } => Some("items"),
-            PlanVersionMismatch { .. } => Some("plan_version"),
-            ReturnCommentRequired | ClosureCommentRequired | RejectCommentRequired => {
-                Some("comment")
-            }
-            PlanItemUnknown | PlanItemCompleted => Some("item_id"),
-            ReviewRatingsIncomplete => Some("ratings"),
-            ClosureReasonNeedsStep { .. } => Some("reason"),
-            LinkedCaseRequired | LinkedCaseIsSelf => Some("linked_case_id"),
-            CorrectionTargetUnknown => Some("corrects_event"),
-            FieldNotCorrectable { .. } => Some("field"),
-            CorrectionValueInvalid { .. } => Some("value"),
-            _ => None,
-        }
-    }
-
-    /// The message in Vietnamese (the default language of the API).
-    pub fn message_vi(&self) -> String {
-        use CaseError::*;
-        match self {
-            CaseNotFound | OutOfJurisdiction => "Không tìm thấy hồ sơ".into(),
-            CaseAlreadyExists => "Hồ sơ này đã tồn tại".into(),
-            RoleNotAllowed => "Vai trò của bạn không được thực hiện bước này".into(),
-            VersionMismatch { expected, actual } => format!(
-                "Hồ sơ đã thay đổi kể từ khi bạn xem (phiên bản {actual}, bạn gửi {expected})"
-            ),
-            CaseClosed => "Hồ sơ đã đóng, không nhận thêm bước mới".into(),
-            TimeInFuture { field } => format!("`{field}` là thời điểm trong tương lai"),
-            TimeBeforeStep { field, step } => {
-                format!("`{field}` sớm hơn bước trước đó ({step})")
-            }
-            UnitIsRoot { field } => format!("`{field}` phải là tỉnh hoặc xã, không phải cả nước"),
-            ChildAgeAmbiguous => "Chỉ ghi ngày sinh hoặc tuổi ước tính của trẻ, không ghi cả hai".into(),
-            ChildNotAMinor => "Người này đã đủ 18 tuổi".into(),
-            ReporterIdentityWithoutConsent => {
-                "Chỉ ghi họ tên, điện thoại, địa chỉ người báo tin khi họ đồng ý".into()
-            }
-            SubtypeWithoutType { field } => format!("`{field}` cần hình thức xâm hại tương ứng"),
-            WorkerNotEligible => "Người được phân công phải là người làm công tác bảo vệ trẻ em của xã".into(),
-            MayOnlyTakeUnassignedCase => "Người làm công tác bảo vệ trẻ em chỉ nhận hồ sơ chưa được phân công".into(),
-            AlreadyAssigned => "Hồ sơ đã được phân công cho người này".into(),
-            TransferToSameUnit => "Hồ sơ đã thuộc đơn vị này".into(),
-            InitialAssessmentAlreadyRecorded => "Đánh giá ban đầu đã được ghi; hãy đính chính nếu cần".into(),
-            InitialAssessmentMissing => "Cần ghi đánh giá nguy cơ ban đầu trước".into(),
-            EmergencyGroundsRequired => "Trường hợp khẩn cấp cần ít nhất một căn cứ".into(),
-            GroundsOnlyForEmergency => "Chỉ ghi căn cứ khi kết luận khẩn cấp".into(),
-            NotAnEmergency => "Đánh giá ban đầu không kết luận khẩn cấp".into(),
-            MeasuresRequired => "Cần ghi ít nhất một biện pháp".into(),
-            SeparationNeedsDecision => "Tạm thời cách ly do Chủ tịch UBND xã quyết định (/separation)".into(),
-            SeparationAlreadyActive => "Đang có quyết định tạm thời cách ly".into(),
-            NoActiveSeparation => "Không có quyết định tạm thời cách ly đang thi hành".into(),
-            SeparationUntilInvalid => "Thời hạn cách ly phải sau thời điểm bắt đầu".into(),
-            SeparationExceeds15Days { cap } => format!(
-                "Tạm thời cách ly không quá 15 ngày kể cả gia hạn (đến {cap}) trừ khi Tòa án quyết định"
-            ),
-            ExtensionNotLater => "Gia hạn phải kéo dài hơn thời hạn hiện tại".into(),
-            CourtOrderRefRequired => "Cần số quyết định của Tòa án".into(),
-            ParentViewNotApplicable => "Không lấy ý kiến cha mẹ khi họ là người gây hại (ND56 điều 27(1)(h))".into(),
-            DetailedAssessmentMissing => "Cần ghi đánh giá nguy cơ cụ thể trước".into(),
-            UrgentMeasuresPending => "Cần thực hiện biện pháp can thiệp khẩn cấp trước".into(),
-            PlanItemsRequired => "Kế hoạch cần ít nhất một hoạt động".into(),
-            PlanItemDatesInverted { index } => format!("Hoạt động {index} kết thúc trước khi bắt đầu"),
-            PlanAwaitingApproval => "Đang có kế hoạch chờ phê duyệt".into(),
-            PlanNotSubmitted => "Không có kế hoạch chờ quyết định".into(),
-            PlanVersionMismatch { sent, submitted } => format!(
-                "Quyết định cho kế hoạch phiên bản {sent}, nhưng phiên bản chờ phê duyệt là {submitted}"
-            ),
-            ReturnCommentRequired => "Trả lại kế hoạch cần ghi ý kiến cần sửa".into(),
-            PlanNotApproved => "Chưa có kế hoạch được phê duyệt".into(),
-            PlanItemUnknown => "Kế hoạch đã phê duyệt không có hoạt động này".into(),
-            PlanItemCompleted => "Hoạt động này đã hoàn thành".into(),
-            ReviewRatingsIncomplete => "Rà soát cần đánh giá đủ bốn tiêu chí".into(),
-            ClosurePending => "Đề xuất đóng hồ sơ đang chờ quyết định".into(),
-            ClosureAlreadyProposed => "Đã đề xuất đóng hồ sơ".into(),
-            ClosureNotProposed => "Chưa có đề xuất đóng hồ sơ".into(),
-            ClosureReasonNeedsStep { reason } => format!(
-                "Đóng hồ sơ với lý do `{reason}` phải được đề xuất qua bước rà soát hoặc đánh giá ban đầu"
-            ),
-            LinkedCaseRequired => "Hồ sơ trùng cần ghi hồ sơ được giữ lại".into(),
-            LinkedCaseIsSelf => "Không liên kết hồ sơ với chính nó".into(),
-            ClosureCommentRequired => "Lý do khác cần ghi rõ".into(),
-            RejectCommentRequired => "Không đồng ý đóng hồ sơ cần ghi ý kiến".into(),
-            CorrectionTargetUnknown => "Không có sự kiện nào với số thứ tự này để đính chính".into(),
-            FieldNotCorrectable { field } => format!("Không đính chính được `{field}` trên sự kiện này"),
-            CorrectionValueInvalid { field, problem } => {
-                format!("Giá trị mới của `{field}` không hợp lệ: {problem}")
-            }
-            TimeTooEarly { field, earliest } => format!(
-                "`{field}` sớm hơn {earliest}, thời điểm sớm nhất casebook chấp nhận"
-            ),
-            JuvenileCasesNotAccepted => "Người này đã đủ 16 tuổi; tỉnh không tiếp nhận hồ sơ người chưa thành niên".into(),
-            SeparationGroundsRequired => "Cần ghi căn cứ tạm thời cách ly theo khoản 1 điều 32 ND56 (`grounds`)".into(),
-            ParentViewFromPerpetrator => "Không lấy ý kiến của cha, mẹ, người chăm sóc là người gây hại (ND56 điều 27(1)(h)); nếu ý kiến của người khác, hãy ghi rõ người gây hại".into(),
-            ParentViewByWithoutView => "`parent_view_by` ghi ý kiến của ai; cần ghi cả ý kiến".into(),
-            NeedsMeetingMissing => "Cần họp xác định nhu cầu của chu kỳ kế hoạch này trước (ND56 điều 27(2), 28(2)(b))".into(),
-            ResolvedNeedsCloseReview => "Chỉ đóng hồ sơ với lý do đã an toàn, ổn định khi rà soát kết luận đóng hồ sơ".into(),
-            HotlineSupportAlreadyRequested => "Đã đề nghị Tổng đài 111 hỗ trợ".into(),
-            HotlineSupportNotRequested => "Chưa đề nghị Tổng đài 111 hỗ trợ".into(),
-            Calendar(crate::deadlines::CalendarError::YearMissing(year)) => format!(
-                "Lịch nghỉ lễ chưa có năm {year}: cần nạp lịch chính thức (CASEBOOK_CALENDAR)"
-            ),
-            Calendar(_) => "Lịch nghỉ lễ không hợp lệ".into(),
-        }
+    #[test]
+    fn a_row_gives_kind_code_field_and_both_texts() {
+        let e = CaseError::TimeBeforeStep {
+            field: "submitted_at",
+            step: "needs meeting",
+        };
+        assert_eq!(e.kind(), ErrorKind::Invalid);
+        assert_eq!(e.code(), "time_before_previous_step");
+        assert_eq!(e.field(), Some("submitted_at"));
+        assert_eq!(e.to_string(), "`submitted_at` is before the needs meeting it follows");
+        assert_eq!(e.message_vi(), "`submitted_at` sớm hơn bước trước đó (needs meeting)");
+        assert_eq!(CaseError::NeedsMeetingMissing.kind(), ErrorKind::Conflict);
+        assert_eq!(CaseError::OutOfJurisdiction.code(), "case_not_found");
     }
 }
