@@ -183,8 +183,14 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Invalid);
         assert_eq!(e.code(), "time_before_previous_step");
         assert_eq!(e.field(), Some("submitted_at"));
-        assert_eq!(e.to_string(), "`submitted_at` is before the needs meeting it follows");
-        assert_eq!(e.message_vi(), "`submitted_at` sớm hơn bước trước đó (needs meeting)");
+        assert_eq!(
+            e.to_string(),
+            "`submitted_at` is before the needs meeting it follows"
+        );
+        assert_eq!(
+            e.message_vi(),
+            "`submitted_at` sớm hơn bước trước đó (needs meeting)"
+        );
         assert_eq!(CaseError::NeedsMeetingMissing.kind(), ErrorKind::Conflict);
         assert_eq!(CaseError::OutOfJurisdiction.code(), "case_not_found");
     }
