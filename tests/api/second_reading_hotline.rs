@@ -95,6 +95,11 @@ both_stores!(the_hotline_sees_its_report_at_once_and_filters_by_commune);
 
 /// A case whose approved plan was reviewed with outcome `close`: closure proposed.
 async fn reviewed(app: &TestApp, cast: &Cast) -> String {
+    reviewed_with(app, cast, "close").await
+}
+
+/// A case with an approved plan, reviewed with `outcome` (none when empty).
+async fn reviewed_with(app: &TestApp, cast: &Cast, outcome: &str) -> String {
     let id = app.report(&cast.hotline, &hours_ago(100)).await;
     let case = |p: &str| format!("/cases/{id}{p}");
     app.ok(
@@ -126,10 +131,12 @@ async fn reviewed(app: &TestApp, cast: &Cast) -> String {
         json!({"decided_at": hours_ago(95), "decision": "approve", "plan_version": 1}),
     )
     .await;
-    app.ok(&cast.worker, &case("/review"), json!({"reviewed_at": hours_ago(3), "outcome": "close",
-        "ratings": {"harm_severity": "low", "abuser_access": "low", "care_environment_obstacles": "low",
-                    "child_self_protection_recovery": "high"}}))
-        .await;
+    if !outcome.is_empty() {
+        app.ok(&cast.worker, &case("/review"), json!({"reviewed_at": hours_ago(3), "outcome": outcome,
+            "ratings": {"harm_severity": "low", "abuser_access": "low", "care_environment_obstacles": "low",
+                        "child_self_protection_recovery": "high"}}))
+            .await;
+    }
     id
 }
 
@@ -226,3 +233,83 @@ async fn who_may_ask_the_hotline_for_support(store: Store) {
     }
 }
 both_stores!(who_may_ask_the_hotline_for_support);
+
+async fn a_plan_returned_in_a_continue_cycle_keeps_planning_and_an_adjustment_keeps_its_plan(
+    store: Store,
+) {
+    // [policy] ND56 art. 30: after a `continue` review a new cycle needs its own meeting and
+    // plan; that plan returned keeps the case in planning with a resubmission clock. A returned
+    // adjustment of a plan in force starts no clock and leaves the case in progress.
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    let today = test_today();
+    let item = |days: u64| {
+        json!([{"measure": "counselling_parents", "service_type": "psychological",
+            "responsible": "Cán bộ xã", "starts_on": today.to_string(),
+            "ends_on": (today + chrono::Days::new(days)).to_string()}])
+    };
+    // An approved plan reviewed with `continue`.
+    let id = reviewed_with(&app, &cast, "continue").await;
+    let case = |p: &str| format!("/cases/{id}{p}");
+    let (status, problem) = app
+        .post(
+            &cast.worker,
+            &case("/plan"),
+            json!({"submitted_at": hours_ago(2), "items": item(20)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["code"], "needs_meeting_missing");
+    app.ok(
+        &cast.approver,
+        &case("/needs-meeting"),
+        json!({"held_at": hours_ago(2),
+        "chaired_by": "Chủ tịch UBND xã", "attendees": ["Mẹ"], "decisions": "Kế hoạch mới"}),
+    )
+    .await;
+    app.ok(
+        &cast.worker,
+        &case("/plan"),
+        json!({"submitted_at": hours_ago(2), "items": item(20)}),
+    )
+    .await;
+    let doc = app
+        .ok(
+            &cast.approver,
+            &case("/plan/decision"),
+            json!({"decided_at": hours_ago(1),
+            "decision": "return", "plan_version": 2, "comment": "Bổ sung hoạt động"}),
+        )
+        .await;
+    assert_eq!(doc["status"], "planning", "{doc}");
+    assert!(doc["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["rule_id"] == "plan_resubmission"));
+
+    // An adjustment of a plan in force, returned.
+    let id = reviewed_with(&app, &cast, "").await;
+    let case = |p: &str| format!("/cases/{id}{p}");
+    app.ok(
+        &cast.worker,
+        &case("/plan"),
+        json!({"submitted_at": hours_ago(2), "items": item(25)}),
+    )
+    .await;
+    let doc = app
+        .ok(
+            &cast.approver,
+            &case("/plan/decision"),
+            json!({"decided_at": hours_ago(1),
+            "decision": "return", "plan_version": 2, "comment": "Giữ kế hoạch cũ"}),
+        )
+        .await;
+    assert_eq!(doc["status"], "in_progress", "{doc}");
+    assert!(!doc["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["rule_id"] == "plan_resubmission"));
+}
+both_stores!(a_plan_returned_in_a_continue_cycle_keeps_planning_and_an_adjustment_keeps_its_plan);
