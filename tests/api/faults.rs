@@ -405,6 +405,15 @@ async fn kill_9_under_load_loses_no_acknowledged_event(store: Store) {
             &format!("r{round}"),
         );
         tokio::time::sleep(Duration::from_millis(300 + 250 * (round % 4))).await;
+        // However slow the machine, the round acknowledges writes before the kill.
+        let started = Instant::now();
+        while ledger.lock().unwrap().phase(round as usize).acknowledged == 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "round {round}: no write acknowledged"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         server.kill_9();
         burst.stop().await;
     }
@@ -463,7 +472,16 @@ async fn a_postgres_crash_under_load_loses_no_acknowledged_event() {
     // Phases per crash: 3k running, 3k+1 from the crash to the restart, 3k+2 after it.
     for k in 0..crashes {
         set_phase(&ledger, 3 * k);
+        // Work before the crash, however slow the machine: a few acknowledged writes.
+        let started = Instant::now();
         tokio::time::sleep(Duration::from_millis(500)).await;
+        while ledger.lock().unwrap().phase(3 * k).acknowledged < 5 {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "crash {k}: no write acknowledged before it"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         set_phase(&ledger, 3 * k + 1);
         pg.kill_immediate();
         tokio::time::sleep(Duration::from_millis(300)).await;
