@@ -15,3 +15,4 @@ pub mod store;
 pub mod telemetry;
 pub mod testing;
 pub mod units;
+pub mod web;

@@ -78,6 +78,19 @@ pub async fn read(
     case_id: Uuid,
     as_of: Option<DateTime<Utc>>,
 ) -> Result<CaseDocument, ApiError> {
+    read_with_events(state, caller, case_id, as_of)
+        .await
+        .map(|(document, _)| document)
+}
+
+/// [`read`], with the events the document was folded from (the console decides from them which
+/// steps it offers).
+pub async fn read_with_events(
+    state: &AppState,
+    caller: &Caller,
+    case_id: Uuid,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<(CaseDocument, Vec<RecordedEvent>), ApiError> {
     let events = state.commands.load(case_id).await.map_err(exec_error)?;
     let current = fold(&events);
     let scope = current.scope().ok_or_else(ApiError::case_not_found)?;
@@ -104,7 +117,7 @@ pub async fn read(
     };
     let document = case_document(&events, access, now).ok_or_else(ApiError::case_not_found)?;
     audit(state, caller, case_id, grant, view).await?;
-    Ok(document)
+    Ok((document, events))
 }
 
 /// The events of a case the caller may read (for deciding which steps it may take), without a

@@ -307,6 +307,19 @@ pub async fn change_password(
         current_password,
         new_password,
     } = body.value;
+    replace_password(&state, &req, &caller, current_password, new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The user replaces its own password (both adapters): the new one checked, the current one
+/// verified under the login throttle, every other session of the account ended.
+pub async fn replace_password(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    current_password: String,
+    new_password: String,
+) -> Result<(), ApiError> {
     let mut f = super::extract::Fields::default();
     if let Some((vi, en)) = super::admin::password_problem(&new_password) {
         f.push("new_password", "weak_password", vi, en);
@@ -356,7 +369,7 @@ pub async fn change_password(
     )
     .await?;
     tracing::info!(user_id = %caller.id(), "password changed");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }
 
 /// `POST /auth/logout`: the token stops working at once.
