@@ -8,6 +8,7 @@ mod adversarial;
 mod bad_input;
 mod clock;
 mod concurrency;
+mod console;
 mod disclosure;
 mod document;
 mod document_plan;
