@@ -153,7 +153,7 @@ fn leaf_kind(leaf: &str) -> Kind {
         "until" | "separation_until" => Kind::Time,
         "date_of_birth" => Kind::Date,
         "estimated_age" | "plan_version" | "cost_estimate_vnd" | "corrects_event" => Kind::Number,
-        "consent" | "completed" | "immediate_danger" => Kind::Bool,
+        "consent" | "completed" | "immediate_danger" | "disabled" => Kind::Bool,
         "abuse_types"
         | "sexual_abuse_subtypes"
         | "exploitation_subtypes"
