@@ -10,6 +10,8 @@ pub mod manage;
 pub mod pages;
 pub mod session;
 pub mod steps;
+#[cfg(test)]
+mod tests;
 
 use crate::http::errors::{ApiError, Lang};
 use actix_web::body::MessageBody;
