@@ -242,7 +242,7 @@ fn parse_name(name: &str) -> Vec<Segment> {
             out.push(Segment::Key(key.to_owned()));
         }
         for index in rest.split('[') {
-            if let Some(n) = index.trim_end_matches(']').parse::<usize>().ok() {
+            if let Ok(n) = index.trim_end_matches(']').parse::<usize>() {
                 out.push(Segment::Index(n.min(99)));
             }
         }
