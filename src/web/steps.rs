@@ -1137,12 +1137,21 @@ async fn changed_by(
     state: &AppState,
     events: &[RecordedEvent],
     version: u64,
+    me: Uuid,
     lang: Lang,
 ) -> String {
     let later: Vec<&RecordedEvent> = events.iter().filter(|e| e.sequence > version).collect();
     let Some(last) = later.last() else {
         return pick(lang, "Hồ sơ đã thay đổi.", "The case has changed.");
     };
+    // A form sent twice: the first one was recorded, the second changes nothing.
+    if later.iter().all(|e| e.metadata.actor_id == me) {
+        return pick(
+            lang,
+            "Bạn đã ghi lại hồ sơ này sau khi mở biểu mẫu (có thể biểu mẫu đã được gửi hai lần); lần gửi này không ghi thêm gì. Nội dung bạn đã nhập vẫn còn bên dưới.",
+            "You recorded a change to this case after opening the form (perhaps it was sent twice); this sending recorded nothing. What you typed is kept below.",
+        );
+    }
     let names = users::names(&state.db, &[last.metadata.actor_id])
         .await
         .unwrap_or_default();
@@ -1199,7 +1208,14 @@ pub async fn step(
                 StatusCode::CONFLICT | StatusCode::PRECONDITION_FAILED
             );
             if conflict {
-                let message = changed_by(&state, &events, version.unwrap_or(0), lang).await;
+                let message = changed_by(
+                    &state,
+                    &events,
+                    version.unwrap_or(0),
+                    staff.caller.id(),
+                    lang,
+                )
+                .await;
                 // The form again with the case's current version: sending it again applies it.
                 render_step(
                     &state,

@@ -457,3 +457,23 @@ async fn a_step_form_names_every_missing_field_at_once(kind: Store) {
     assert!(html.contains("id=\"session-until\""));
 }
 both_stores!(a_step_form_names_every_missing_field_at_once);
+
+async fn a_form_sent_twice_records_once(kind: Store) {
+    let app = TestApp::spawn(kind).await;
+    let cast = app.cast().await;
+    let case = app.report(&cast.worker, &hours_ago(1)).await;
+    let version = version_of(&app, &cast.worker, &case).await;
+    let path = format!("/cases/{case}/steps/notes");
+    let fields = [("text", "Một lần thôi"), ("version", version.as_str())];
+    let (first, _, _) = submit(&app, &cast.worker, &path, &fields, true, &app.address).await;
+    let (second, _, html) = submit(&app, &cast.worker, &path, &fields, true, &app.address).await;
+    assert_eq!(first, StatusCode::SEE_OTHER);
+    assert_eq!(second, StatusCode::CONFLICT);
+    assert!(html.contains("không ghi thêm gì"), "{html}");
+    assert_eq!(
+        notes_of(&app, &cast.worker, &case).await,
+        1,
+        "one set of events"
+    );
+}
+both_stores!(a_form_sent_twice_records_once);
