@@ -78,6 +78,8 @@ pub struct Application {
     projections: Arc<Projections>,
     /// The first `projector_count` tasks are the projectors.
     projector_count: usize,
+    /// The console's one-time setup token, when no admin existed at start.
+    setup_token: Option<String>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -129,11 +131,23 @@ impl Application {
             metrics: Metrics::default(),
             recent_writers: http::RecentWriters::default(),
         });
+        // The console's first-run setup: while no admin exists, a one-time link (its token kept
+        // hashed, in memory, single use) through which the first admin is created.
+        let (web_state, setup_token) = crate::web::WebState::prepare(&db).await?;
+        if let Some(token) = &setup_token {
+            println!(
+                "casebook: no administrator yet. Create the first one in a browser, once: \
+                 http://{}/setup/{token}",
+                state.settings.listen
+            );
+        }
+        let web_state = web::Data::new(web_state);
         tasks.push(tokio::spawn(housekeeping(db.clone())));
         let mut server =
             HttpServer::new(move || {
                 App::new()
                     .app_data(state.clone())
+                    .app_data(web_state.clone())
                     .app_data(web::PayloadConfig::new(max_body))
                     .app_data(web::QueryConfig::default().error_handler(|e, _| {
                         http::errors::ApiError::malformed(&format!("query string: {e}")).into()
@@ -143,6 +157,7 @@ impl Application {
                     }))
                     .wrap(middleware::from_fn(http::observe))
                     .configure(http::routes)
+                    .configure(crate::web::routes)
             })
             .listen(listener)
             .map_err(|source| StartupError::Listen {
@@ -159,12 +174,18 @@ impl Application {
             db,
             projections: state_projections,
             projector_count,
+            setup_token,
             tasks,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The console's one-time setup token (`/setup/{token}`), when no admin existed at start.
+    pub fn setup_token(&self) -> Option<&str> {
+        self.setup_token.as_deref()
     }
 
     /// Stops the server from elsewhere (tests restart it).
