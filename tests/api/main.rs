@@ -9,6 +9,7 @@ mod bad_input;
 mod clock;
 mod concurrency;
 mod console;
+mod console_routes;
 mod console_walk;
 mod disclosure;
 mod document;
