@@ -29,6 +29,8 @@ pub fn roles_for(name: &str) -> &'static [Role] {
         }
         "record_referral" => &[HotlineOperator, SocialWorker],
         "add_note" => &[HotlineOperator, SocialWorker, Approver, Supervisor],
+        // ND56 art. 31(3): the worker or the chair asks the hotline for support.
+        "request_hotline_support" | "withdraw_hotline_support" => &[SocialWorker, Approver],
         other => panic!("no roles written for {other}"),
     }
 }
@@ -42,10 +44,28 @@ pub fn may_issue(actor: &Actor, name: &str, case: &Case) -> bool {
     } else {
         case.acting_unit.clone()
     };
-    actor
+    let acting = actor
         .grants
         .iter()
-        .any(|g| roles.contains(&g.role) && unit.as_ref().is_none_or(|u| u.is_within(&g.unit)))
+        .any(|g| roles.contains(&g.role) && unit.as_ref().is_none_or(|u| u.is_within(&g.unit)));
+    // ND56 art. 32(2): the chair of the incident or of the child's residence commune decides a
+    // separation even when the case acts elsewhere.
+    let separation = matches!(
+        name,
+        "decide_separation" | "extend_separation" | "end_separation"
+    );
+    let report = case.report.as_ref().map(|r| &r.fact);
+    let deciding_commune = |code: &aggregates::units::UnitCode| {
+        report.is_some_and(|r| {
+            r.incident_unit.unit() == code || r.child.residence_unit.as_ref() == Some(code)
+        })
+    };
+    acting
+        || (separation
+            && actor
+                .grants
+                .iter()
+                .any(|g| g.role == Role::Approver && deciding_commune(&g.unit)))
 }
 
 /// The separation cap by hand (ND56 art. 32(3)): 15 days after the day of the decision (that
