@@ -92,6 +92,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             tracing::info!(
                 port = app.port(),
+                scheme = app.scheme(),
                 store = app.db.kind(),
                 "casebook is serving"
             );

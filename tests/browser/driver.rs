@@ -135,8 +135,10 @@ impl Browser {
             .timeout(Duration::from_secs(60))
             .build()
             .expect("http client");
+        // The TLS test's certificate is self-signed; nothing else is served over HTTPS here.
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            "acceptInsecureCerts": true,
             "goog:chromeOptions": {
                 "binary": chromium.display().to_string(),
                 "args": args,

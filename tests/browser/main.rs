@@ -13,3 +13,4 @@ mod pg;
 #[allow(dead_code)] // a harness: not every helper is used by every journey
 mod driver;
 mod smoke;
+mod tls;
