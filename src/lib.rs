@@ -2,6 +2,7 @@
 //! HTTP API, authentication, the stores and the command line.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -15,3 +16,4 @@ pub mod store;
 pub mod telemetry;
 pub mod testing;
 pub mod units;
+pub mod web;

@@ -163,11 +163,24 @@ impl Application {
             metrics: Metrics::default(),
             recent_writers: http::RecentWriters::default(),
         });
+        // The console's first-run setup: while no admin exists, a one-time link (its token kept
+        // hashed, in memory, single use) through which the first admin is created.
+        let (web_state, setup_token) = crate::web::WebState::prepare(&db).await?;
+        if let Some(token) = setup_token {
+            println!(
+                "casebook: no administrator yet. Create the first one in a browser, once: \
+                 {}://{}/setup/{token}",
+                if tls.is_some() { "https" } else { "http" },
+                state.settings.listen
+            );
+        }
+        let web_state = web::Data::new(web_state);
         tasks.push(tokio::spawn(housekeeping(db.clone())));
         let server =
             HttpServer::new(move || {
                 App::new()
                     .app_data(state.clone())
+                    .app_data(web_state.clone())
                     .app_data(web::PayloadConfig::new(max_body))
                     .app_data(web::QueryConfig::default().error_handler(|e, _| {
                         http::errors::ApiError::malformed(&format!("query string: {e}")).into()
@@ -177,6 +190,7 @@ impl Application {
                     }))
                     .wrap(middleware::from_fn(http::observe))
                     .configure(http::routes)
+                    .configure(crate::web::routes)
             });
         let tls_enabled = tls.is_some();
         let server = match tls {

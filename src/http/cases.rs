@@ -3,22 +3,20 @@
 //! see it. Business rules live in the aggregate.
 
 use super::dto::*;
-use super::errors::{ApiError, Bilingual};
+use super::errors::ApiError;
 use super::extract::{path_uuid, ApiJson, Fields};
 use super::session::Caller;
 use super::AppState;
-use crate::commands::{ExecError, MetadataBase};
-use crate::store::access_log::{self, AccessRecord, CaseView};
-use crate::store::{case_numbers, idempotency, users};
+use crate::store::access_log::{self, CaseView};
+use crate::store::idempotency;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use aggregates::case::commands::{AssignWorker, CaseAction, CaseCommand};
-use aggregates::codes::{Code, Role};
-use aggregates::deadlines::calendar::local_date;
-use aggregates::policy::{authorize_on_case, field_access, Action, Actor};
-use chrono::{DateTime, Datelike, Utc};
-use projections::record::{case_document, fold, CaseDocument, RecordedEvent};
+use aggregates::case::commands::CaseAction;
+use aggregates::codes::Code;
+use aggregates::policy::{authorize_on_case, Action, Actor};
+use chrono::{DateTime, Utc};
+use projections::record::{fold, CaseDocument, RecordedEvent};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::future::Future;
@@ -227,26 +225,7 @@ async fn reauthorized_replay(
     }
 }
 
-fn exec_error(e: ExecError) -> ApiError {
-    match e {
-        ExecError::Refused(e) => ApiError::from(e),
-        ExecError::Conflict => ApiError::version_conflict(),
-        ExecError::Store(cause) => ApiError::internal(&cause),
-    }
-}
-
-/// What `actor` sees of the case made of `events`, at `now`; `None` when it may not read it.
-fn document_for(
-    actor: &Actor,
-    events: &[RecordedEvent],
-    now: DateTime<Utc>,
-) -> Option<CaseDocument> {
-    let current = fold(events);
-    let scope = current.scope()?;
-    let grant = authorize_on_case(actor, Action::ReadCase, &scope).ok()?;
-    let access = field_access(actor, grant, &scope);
-    case_document(events, access, now)
-}
+use crate::app::cases::{audit, document_for, exec_error};
 
 /// The minimal answer for a caller who may no longer read the case (it transferred it away).
 #[derive(Serialize)]
@@ -307,38 +286,10 @@ async fn command(
     let (st, cl) = (state.clone(), caller.clone());
     idempotent(&st, &cl, &req, body_hash, Some(case_id), |key| async move {
         let action = action(&state)?;
-        let actor = caller.actor();
-        let now = state.clock.now();
-        let command = CaseCommand {
-            actor: actor.clone(),
-            now,
-            expected_version,
-            action,
-        };
-        let base = MetadataBase {
-            actor_id: caller.id(),
-            request_id: caller.request_id.clone(),
-            client_request_id: caller.client_request_id.clone(),
-            recorded_at: now,
-            idempotency_key: key,
-        };
-        let events = state
-            .commands
-            .execute(case_id, command, &base)
-            .await
-            .map_err(exec_error)?;
-        state.metrics.command_accepted();
-        state.recent_writers.wrote(&caller.token_hash);
-        // The answer shows the case: a disclosure like a read, with its access-log row.
-        let shown = fold(&events).scope().and_then(|scope| {
-            authorize_on_case(&actor, Action::ReadCase, &scope)
-                .ok()
-                .cloned()
-        });
-        if let Some(grant) = shown {
-            audit(&state, &caller, case_id, &grant, CaseView::Command).await?;
-        }
-        case_answer(&actor, case_id, &events, now)
+        let events =
+            crate::app::cases::execute(&state, &caller, case_id, expected_version, action, key)
+                .await?;
+        case_answer(&caller.actor(), case_id, &events, state.clock.now())
     })
     .await
 }
@@ -469,33 +420,12 @@ pub async fn assignment(
     let worker_id = f.uuid("worker_id", &body.value.worker_id);
     f.finish()?;
     let worker_id = worker_id.unwrap_or_default();
-    // The worker's social-worker units: the aggregate checks they cover the case.
-    let worker = users::get(&state.db, worker_id).await?;
-    let worker_units = worker
-        .filter(|w| !w.disabled)
-        .map(|w| {
-            w.grants
-                .iter()
-                .filter(|g| g.role == Role::SocialWorker)
-                .map(|g| g.unit.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    let action = crate::app::cases::assignment(&state, worker_id).await?;
     let hash = body.body_hash.clone();
-    command(state, caller, req, id, &hash, move |_| {
-        Ok(CaseAction::AssignWorker(AssignWorker {
-            worker_id,
-            worker_units,
-        }))
-    })
-    .await
+    command(state, caller, req, id, &hash, move |_| Ok(action)).await
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OpenedCase {
-    pub id: Uuid,
-    pub case_number: String,
-}
+pub use crate::app::intake::OpenedCase;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportResponse {
@@ -517,109 +447,8 @@ pub async fn report(
     let ApiJson { value, body_hash } = body;
     let (st, cl) = (state.clone(), caller.clone());
     idempotent(&st, &cl, &req, &body_hash, None, |key| async move {
-        // The same key may have opened cases already, its answer lost with a process that died
-        // after the commit: answer with those cases rather than open them again.
-        if let Some(key) = &key {
-            let earlier =
-                crate::store::events::reported_with_key(&state.db, caller.id(), key).await?;
-            if let Some((_, _, report_id)) = earlier.first() {
-                let cases = earlier
-                    .iter()
-                    .map(|(id, number, _)| OpenedCase {
-                        id: *id,
-                        case_number: number.clone(),
-                    })
-                    .collect();
-                return report_answer(*report_id, cases);
-            }
-        }
-        let parsed = value.parse(&state.units)?;
-        let actor = caller.actor();
-        let now = state.clock.now();
-        let report_id = Uuid::now_v7();
-        let template = parsed.template;
-        let province = template
-            .incident_unit
-            .province()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let year = local_date(template.received_at).year();
-        // Check every child's case before numbers are taken, so a refusal leaves no gap.
-        let mut commands = Vec::new();
-        for (child, previous_case_id) in parsed.children {
-            let mut report = template.clone();
-            report.case_id = Uuid::now_v7();
-            report.report_id = report_id;
-            report.child = child;
-            report.previous_case_id = previous_case_id;
-            report.child_id = match previous_case_id {
-                Some(previous) => {
-                    let earlier = state.commands.load(previous).await.map_err(exec_error)?;
-                    let earlier = fold(&earlier);
-                    // The earlier case must exist and be visible to the caller.
-                    let visible = earlier
-                        .scope()
-                        .is_some_and(|s| authorize_on_case(&actor, Action::ReadCase, &s).is_ok());
-                    match earlier.report.as_ref().filter(|_| visible) {
-                        Some(r) => r.fact.child_id,
-                        None => {
-                            return Err(ApiError::validation(vec![super::errors::FieldError::new(
-                                "children.previous_case_id",
-                                "case_not_found",
-                                Bilingual::new(
-                                    "Không tìm thấy hồ sơ trước",
-                                    "No such earlier case",
-                                ),
-                            )]))
-                        }
-                    }
-                }
-                None => Uuid::now_v7(),
-            };
-            let command = CaseCommand {
-                actor: actor.clone(),
-                now,
-                expected_version: None,
-                action: CaseAction::Report(Box::new(report)),
-            };
-            aggregates::Case::default()
-                .decide(command.clone(), state.commands.services())
-                .map_err(ApiError::from)?;
-            commands.push(command);
-        }
-        let first =
-            case_numbers::allocate(&state.db, &province, year, commands.len() as i64).await?;
-        let mut cases = Vec::new();
-        let mut opened = Vec::new();
-        for (i, mut command) in commands.into_iter().enumerate() {
-            let number = case_numbers::format(&province, year, first + i as i64);
-            let CaseAction::Report(report) = &mut command.action else {
-                continue;
-            };
-            report.case_number = number.clone();
-            opened.push(OpenedCase {
-                id: report.case_id,
-                case_number: number,
-            });
-            cases.push((report.case_id, command));
-        }
-        let base = MetadataBase {
-            actor_id: caller.id(),
-            request_id: caller.request_id.clone(),
-            client_request_id: caller.client_request_id.clone(),
-            recorded_at: now,
-            idempotency_key: key,
-        };
-        state
-            .commands
-            .open(cases, &base)
-            .await
-            .map_err(exec_error)?;
-        state.metrics.command_accepted();
-        // Read-your-writes holds for the intake officer too: its next list read waits.
-        state.recent_writers.wrote(&caller.token_hash);
-        tracing::info!(report_id = %report_id, cases = opened.len(), "report received");
-        report_answer(report_id, opened)
+        let received = crate::app::intake::receive_report(&state, &caller, value, key).await?;
+        report_answer(received.report_id, received.cases)
     })
     .await
 }
@@ -638,31 +467,6 @@ pub struct CaseQuery {
     pub as_of: Option<String>,
 }
 
-async fn audit(
-    state: &AppState,
-    caller: &Caller,
-    case_id: Uuid,
-    grant: &aggregates::policy::Grant,
-    view: CaseView,
-) -> Result<(), ApiError> {
-    access_log::record(
-        &state.db,
-        &AccessRecord {
-            case_id,
-            user_id: caller.id(),
-            role: grant.role.code(),
-            unit: grant.unit.as_str(),
-            view,
-            at: Utc::now(),
-        },
-    )
-    .await
-    .map_err(|e| {
-        // The read is refused when its audit record cannot be written (procedure.md §6).
-        ApiError::internal(&format!("access log write failed: {e}"))
-    })
-}
-
 async fn read_case(
     state: &AppState,
     caller: &Caller,
@@ -678,32 +482,7 @@ async fn read_case(
             t
         }
     };
-    let events = state.commands.load(case_id).await.map_err(exec_error)?;
-    let current = fold(&events);
-    let scope = current.scope().ok_or_else(ApiError::case_not_found)?;
-    let actor = caller.actor();
-    let action = if as_of.is_some() {
-        Action::ReadCaseAsOf
-    } else {
-        Action::ReadCase
-    };
-    let grant = authorize_on_case(&actor, action, &scope)
-        .map_err(|e| ApiError::from(aggregates::CaseError::from(e)))?;
-    let access = field_access(&actor, grant, &scope);
-    let (events, now, view) = match as_of {
-        // What casebook knew then: the events recorded up to that instant.
-        Some(at) => (
-            events
-                .into_iter()
-                .filter(|e| e.metadata.recorded_at <= at)
-                .collect::<Vec<_>>(),
-            at,
-            CaseView::AsOf,
-        ),
-        None => (events, state.clock.now(), CaseView::Record),
-    };
-    let document = case_document(&events, access, now).ok_or_else(ApiError::case_not_found)?;
-    audit(state, caller, case_id, grant, view).await?;
+    let document = crate::app::cases::read(state, caller, case_id, as_of).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", document.version)))
         .json(document))
@@ -745,29 +524,7 @@ pub async fn get_by_number(
     read_case(&state, &caller, case_id, None).await
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ActorView {
-    pub user_id: Uuid,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    pub role: String,
-    pub unit: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HistoryEntry {
-    pub sequence: u64,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub occurred_at: DateTime<Utc>,
-    pub recorded_at: DateTime<Utc>,
-    pub actor: ActorView,
-    pub request_id: String,
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-}
+pub use crate::app::cases::{ActorView, HistoryEntry};
 
 /// Every event of the case, with who recorded it (supervisors).
 #[utoipa::path(get, path = "/api/v1/cases/{id}/history", tag = "case reads", security(("bearer" = [])),
@@ -779,42 +536,7 @@ pub async fn history(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let case_id = path_uuid(&id)?;
-    let events = state.commands.load(case_id).await.map_err(exec_error)?;
-    let case = fold(&events);
-    let scope = case.scope().ok_or_else(ApiError::case_not_found)?;
-    let actor = caller.actor();
-    let grant = authorize_on_case(&actor, Action::ReadHistory, &scope)
-        .map_err(|e| ApiError::from(aggregates::CaseError::from(e)))?;
-    let mut ids: Vec<Uuid> = events.iter().map(|e| e.metadata.actor_id).collect();
-    ids.sort();
-    ids.dedup();
-    let names = users::names(&state.db, &ids).await?;
-    let entries: Vec<HistoryEntry> = events
-        .iter()
-        .map(|e| {
-            let data = serde_json::to_value(&e.event)
-                .ok()
-                .and_then(|v| v.as_object().and_then(|o| o.values().next().cloned()))
-                .unwrap_or(serde_json::Value::Null);
-            let name = names.get(&e.metadata.actor_id);
-            HistoryEntry {
-                sequence: e.sequence,
-                kind: e.event.kind().to_owned(),
-                occurred_at: e.event.occurred_at(),
-                recorded_at: e.metadata.recorded_at,
-                actor: ActorView {
-                    user_id: e.metadata.actor_id,
-                    username: name.map(|n| n.0.clone()),
-                    display_name: name.map(|n| n.1.clone()),
-                    role: e.metadata.role.code().to_owned(),
-                    unit: e.metadata.unit.to_string(),
-                },
-                request_id: e.metadata.request_id.clone(),
-                data,
-            }
-        })
-        .collect();
-    audit(&state, &caller, case_id, grant, CaseView::History).await?;
+    let entries = crate::app::cases::history(&state, &caller, case_id).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": entries })))
 }
 
@@ -836,17 +558,9 @@ pub async fn access_log(
 ) -> Result<HttpResponse, ApiError> {
     let case_id = path_uuid(&id)?;
     let (limit, after) = super::reads::page(query.limit.as_deref(), query.cursor.as_deref())?;
-    let events = state.commands.load(case_id).await.map_err(exec_error)?;
-    let case = fold(&events);
-    let scope = case.scope().ok_or_else(ApiError::case_not_found)?;
-    let actor = caller.actor();
-    let grant = authorize_on_case(&actor, Action::ReadAccessLog, &scope)
-        .map_err(|e| ApiError::from(aggregates::CaseError::from(e)))?;
-    audit(&state, &caller, case_id, grant, CaseView::AccessLog).await?;
     let after: i64 = after.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
-    let entries = access_log::list(&state.db, case_id, after, limit + 1).await?;
-    let has_more = entries.len() as i64 > limit;
-    let items: Vec<_> = entries.into_iter().take(limit as usize).collect();
+    let (items, has_more) =
+        crate::app::cases::access_log(&state, &caller, case_id, after, limit).await?;
     let next_cursor = has_more
         .then(|| items.last().map(|e| e.id.to_string()))
         .flatten();

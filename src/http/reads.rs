@@ -2,177 +2,45 @@
 //! Every list is scoped by the caller's grants, and waits (bounded) for the views to reflect
 //! every command answered before it (read-your-writes).
 
-use super::errors::{ApiError, Bilingual};
+use super::errors::ApiError;
 use super::extract::Fields;
 use super::session::Caller;
 use super::AppState;
-use crate::store::access_log::{self, CaseView};
+use crate::store::access_log::CaseView;
 use actix_web::http::header;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use aggregates::codes::{CaseStatus, Code, Role};
+use aggregates::codes::Role;
 use aggregates::deadlines::calendar::{end_of_local_day, local_date, vietnam_offset};
-use aggregates::deadlines::DeadlineState;
-use aggregates::policy::{authorize_scoped, Action};
+use aggregates::policy::Action;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use projections::projector::{CASES, DEADLINES};
-use projections::views::queries::{
-    self, BoardEntry, CaseFilter, CaseSummary, QueryError, Scope, ScopeUnit,
-};
-use projections::views::unit_path_key;
+use projections::views::queries::{self, BoardEntry, CaseSummary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
-pub const DEFAULT_LIMIT: i64 = 50;
-pub const MAX_LIMIT: i64 = 500;
+use crate::app::lists;
+pub use crate::app::lists::{
+    audit_list, board_filter, page, paged, query_error, scope_for, unit_filter, DEFAULT_LIMIT,
+    MAX_LIMIT,
+};
 
-/// `?limit=` and `?cursor=`.
-pub fn page(limit: Option<&str>, cursor: Option<&str>) -> Result<(i64, Option<String>), ApiError> {
-    let mut f = Fields::default();
-    let limit = match limit {
-        None => DEFAULT_LIMIT,
-        Some(raw) => match raw.parse::<i64>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => {
-                f.push(
-                    "limit",
-                    "out_of_range",
-                    "limit từ 1 đến 500",
-                    "limit must be 1 to 500",
-                );
-                DEFAULT_LIMIT
-            }
-        },
-    };
-    if cursor.is_some_and(|c| c.len() > 200) {
-        f.push(
-            "cursor",
-            "invalid_cursor",
-            "Con trỏ không hợp lệ",
-            "Invalid cursor",
-        );
-    }
-    f.finish()?;
-    Ok((limit, cursor.map(str::to_owned)))
+/// Whether the request asks for `Casebook-Consistency: strong`.
+pub fn strong(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("casebook-consistency")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("strong"))
 }
 
-fn query_error(e: QueryError) -> ApiError {
-    match e {
-        QueryError::Cursor(_) => ApiError::validation(vec![super::errors::FieldError::new(
-            "cursor",
-            "invalid_cursor",
-            Bilingual::new("Con trỏ không hợp lệ", "Invalid cursor"),
-        )]),
-        QueryError::Db(e) => ApiError::from(e),
-    }
-}
-
-/// Read-your-writes: when the caller's session recorded a command lately (or the request asks
-/// for `Casebook-Consistency: strong`), waits until the named views include every event
-/// committed before this read, at most `CASEBOOK_VIEW_WAIT_MS`. Other reads answer from the
-/// views as they stand.
+/// Read-your-writes for the API's reads (see [`lists::wait_for_views`]).
 pub async fn wait_for_views(
     state: &AppState,
     caller: &Caller,
     req: &HttpRequest,
     names: &[&str],
 ) -> Result<(), ApiError> {
-    let strong = req
-        .headers()
-        .get("casebook-consistency")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("strong"));
-    if !strong && !state.recent_writers.wrote_lately(&caller.token_hash) {
-        return Ok(());
-    }
-    match state
-        .projections
-        .wait_for_head(names, state.settings.view_wait())
-        .await
-    {
-        Ok(()) => Ok(()),
-        Err(projections::projector::WaitError::Lagging) => Err(ApiError::unavailable(
-            "views_catching_up",
-            "Dữ liệu tổng hợp đang được cập nhật; hãy thử lại sau giây lát",
-            "The views are catching up with recent changes; retry shortly",
-            1,
-        )),
-        Err(projections::projector::WaitError::Db(e)) => Err(ApiError::from(e)),
-    }
-}
-
-/// The scope of a caller for `action`, using only the grants of `roles` when given.
-fn scope_for(
-    state: &AppState,
-    caller: &Caller,
-    action: Action,
-    roles: Option<&[Role]>,
-) -> Result<Scope, ApiError> {
-    let actor = caller.actor();
-    let grants = authorize_scoped(&actor, action).map_err(|_| ApiError::forbidden())?;
-    let mut scope = Scope::default();
-    for grant in grants {
-        if roles.is_some_and(|r| !r.contains(&grant.role)) {
-            continue;
-        }
-        if grant.role == Role::HotlineOperator {
-            scope.opened_by = Some(caller.id());
-        } else if let Some(unit) = scope_unit(state, grant.unit.as_str()) {
-            scope.units.push(unit);
-        }
-    }
-    Ok(scope)
-}
-
-fn scope_unit(state: &AppState, code: &str) -> Option<ScopeUnit> {
-    let path = state.units.path(code)?;
-    Some(ScopeUnit {
-        key: unit_path_key(&path),
-        code: code.to_owned(),
-        leaf: state.units.is_leaf(code),
-    })
-}
-
-/// A `?unit=` filter, which must lie within the caller's scope.
-fn unit_filter(
-    state: &AppState,
-    scope: &Scope,
-    unit: Option<&str>,
-) -> Result<Option<ScopeUnit>, ApiError> {
-    let Some(unit) = unit else { return Ok(None) };
-    let wanted = scope_unit(state, unit).ok_or_else(|| {
-        ApiError::validation(vec![super::errors::FieldError::new(
-            "unit",
-            "unknown_unit",
-            Bilingual::new(
-                "Không có đơn vị hành chính này",
-                "No such administrative unit",
-            ),
-        )])
-    })?;
-    // A hotline operator's national grant covers every unit: the filter narrows the cases it
-    // opened or supports to one commune.
-    if scope.opened_by.is_some()
-        || scope
-            .units
-            .iter()
-            .any(|u| wanted.key.starts_with(u.key.as_str()))
-    {
-        Ok(Some(wanted))
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "unit_out_of_scope",
-            "Đơn vị này nằm ngoài phạm vi của bạn",
-            "This unit is outside your jurisdiction",
-        ))
-    }
-}
-
-fn uuid_param(f: &mut Fields, name: &str, raw: Option<&str>) -> Option<Uuid> {
-    raw.and_then(|r| f.uuid(name, r))
+    lists::wait_for_views(state, caller, strong(req), names).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -196,26 +64,6 @@ pub struct CaseList {
     pub next_cursor: Option<String>,
 }
 
-fn parse_deadline_state(f: &mut Fields, raw: Option<&str>) -> Option<DeadlineState> {
-    match raw {
-        None => None,
-        Some(raw) => match DeadlineState::parse(raw) {
-            Some(
-                s @ (DeadlineState::Overdue | DeadlineState::DueSoon | DeadlineState::Pending),
-            ) => Some(s),
-            _ => {
-                f.push(
-                    "deadline_state",
-                    "unknown_code",
-                    "Mã không hợp lệ; các mã hợp lệ: overdue, due_soon, pending",
-                    "Unknown code; allowed: overdue, due_soon, pending",
-                );
-                None
-            }
-        },
-    }
-}
-
 /// Cases in the caller's jurisdiction (summaries only).
 #[utoipa::path(get, path = "/api/v1/cases", tag = "views", security(("bearer" = [])), params(CasesQuery),
     responses((status = 200, body = CaseList), (status = 403), (status = 422), (status = 503, description = "views catching up")))]
@@ -225,97 +73,18 @@ pub async fn list_cases(
     req: HttpRequest,
     query: web::Query<CasesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = scope_for(&state, &caller, Action::ListCases, None)?;
-    let (limit, cursor) = page(query.limit.as_deref(), query.cursor.as_deref())?;
-    let mut f = Fields::default();
-    let status = query
-        .status
-        .as_deref()
-        .and_then(|s| f.code::<CaseStatus>("status", s));
-    let assigned_to = uuid_param(&mut f, "assigned_to", query.assigned_to.as_deref());
-    let deadline_state = parse_deadline_state(&mut f, query.deadline_state.as_deref());
-    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if q.is_some_and(|q| q.chars().count() > 100) {
-        f.push(
-            "q",
-            "too_long",
-            "Tối đa 100 ký tự",
-            "At most 100 characters",
-        );
-    }
-    f.finish()?;
-    let unit = unit_filter(&state, &scope, query.unit.as_deref())?;
-    wait_for_views(&state, &caller, &req, &[CASES, DEADLINES]).await?;
-    let filter = CaseFilter {
-        status: status.map(|s| s.code().to_owned()),
-        unit,
-        assigned_to,
-        deadline_state,
-        q: q.map(str::to_owned),
-        ..CaseFilter::default()
+    let q = query.into_inner();
+    let params = lists::CaseListParams {
+        status: q.status,
+        unit: q.unit,
+        assigned_to: q.assigned_to,
+        deadline_state: q.deadline_state,
+        q: q.q,
+        limit: q.limit,
+        cursor: q.cursor,
     };
-    let items = queries::list_cases(
-        &state.db,
-        &scope,
-        &filter,
-        limit + 1,
-        cursor.as_deref(),
-        state.clock.now(),
-    )
-    .await
-    .map_err(query_error)?;
-    let shown = items.iter().take(limit as usize).map(|c| c.id);
-    audit_list(&state, &caller, CaseView::ListCases, shown).await?;
-    Ok(HttpResponse::Ok().json(paged(items, limit, |c: &CaseSummary| c.cursor.clone())))
-}
-
-/// A list that shows children's cases is a disclosure: one audit write per request, a row for
-/// each case shown (in the case's access log, beside its reads). The page is what was shown,
-/// so the look-ahead row that only decides `next_cursor` is left out.
-async fn audit_list(
-    state: &AppState,
-    caller: &Caller,
-    view: CaseView,
-    shown: impl Iterator<Item = Uuid>,
-) -> Result<(), ApiError> {
-    let mut cases: Vec<Uuid> = Vec::new();
-    for id in shown {
-        if !cases.contains(&id) {
-            cases.push(id);
-        }
-    }
-    if cases.is_empty() {
-        return Ok(());
-    }
-    let Some(grant) = caller.user.grants.first() else {
-        return Ok(());
-    };
-    access_log::record_list(
-        &state.db,
-        &cases,
-        caller.id(),
-        grant.role.code(),
-        grant.unit.as_str(),
-        view,
-        Utc::now(),
-    )
-    .await
-    .map_err(|e| ApiError::internal(&format!("list audit write failed: {e}")))
-}
-
-fn paged<T: Serialize>(
-    mut items: Vec<T>,
-    limit: i64,
-    cursor: impl Fn(&T) -> String,
-) -> serde_json::Value {
-    let has_more = items.len() as i64 > limit;
-    items.truncate(limit as usize);
-    let next_cursor = if has_more {
-        items.last().map(cursor)
-    } else {
-        None
-    };
-    serde_json::json!({ "items": items, "next_cursor": next_cursor })
+    let (items, next_cursor) = lists::cases(&state, &caller, strong(&req), &params).await?;
+    Ok(HttpResponse::Ok().json(CaseList { items, next_cursor }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -334,49 +103,6 @@ pub struct Caseload {
     pub next_cursor: Option<String>,
     /// Open cases by status.
     pub counts: BTreeMap<String, i64>,
-}
-
-/// Whether the caller reads boards as a worker (its own cases and the unassigned ones of its
-/// communes) or as an approver or supervisor (everything in its units).
-fn board_roles(caller: &Caller) -> (bool, Option<&'static [Role]>) {
-    let manager = caller
-        .user
-        .grants
-        .iter()
-        .any(|g| matches!(g.role, Role::Approver | Role::Supervisor));
-    if manager {
-        (false, Some(&[Role::Approver, Role::Supervisor]))
-    } else {
-        (true, Some(&[Role::SocialWorker]))
-    }
-}
-
-fn board_filter(
-    state: &AppState,
-    caller: &Caller,
-    action: Action,
-    worker: Option<&str>,
-    unit: Option<&str>,
-) -> Result<(Scope, CaseFilter), ApiError> {
-    let (as_worker, roles) = board_roles(caller);
-    let scope = scope_for(state, caller, action, roles)?;
-    let mut f = Fields::default();
-    let worker = uuid_param(&mut f, "worker", worker);
-    f.finish()?;
-    let mut filter = CaseFilter {
-        open_only: true,
-        ..CaseFilter::default()
-    };
-    if as_worker {
-        if worker.is_some_and(|w| w != caller.id()) {
-            return Err(ApiError::forbidden());
-        }
-        filter.assigned_to_or_unassigned = Some(caller.id());
-    } else {
-        filter.assigned_to = worker;
-    }
-    filter.unit = unit_filter(state, &scope, unit)?;
-    Ok((scope, filter))
 }
 
 /// Open cases with their next deadline, and counts by status.
@@ -442,31 +168,16 @@ pub async fn deadlines(
     req: HttpRequest,
     query: web::Query<DeadlinesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, cursor) = page(query.limit.as_deref(), query.cursor.as_deref())?;
-    let (scope, mut filter) = board_filter(
-        &state,
-        &caller,
-        Action::ReadDeadlines,
-        query.worker.as_deref(),
-        query.unit.as_deref(),
-    )?;
-    let mut f = Fields::default();
-    filter.deadline_state = parse_deadline_state(&mut f, query.state.as_deref());
-    f.finish()?;
-    wait_for_views(&state, &caller, &req, &[CASES, DEADLINES]).await?;
-    let items = queries::deadline_board(
-        &state.db,
-        &scope,
-        &filter,
-        limit + 1,
-        cursor.as_deref(),
-        state.clock.now(),
-    )
-    .await
-    .map_err(query_error)?;
-    let shown = items.iter().take(limit as usize).map(|e| e.case_id);
-    audit_list(&state, &caller, CaseView::Deadlines, shown).await?;
-    Ok(HttpResponse::Ok().json(paged(items, limit, |e: &BoardEntry| e.cursor.clone())))
+    let q = query.into_inner();
+    let params = lists::BoardParams {
+        unit: q.unit,
+        state: q.state,
+        worker: q.worker,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let (items, next_cursor) = lists::deadlines(&state, &caller, strong(&req), &params).await?;
+    Ok(HttpResponse::Ok().json(Board { items, next_cursor }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -53,7 +53,7 @@ const ONE_TIME_PASSWORD_PATHS: &[&str] =
 
 /// Separation of duties, held at the door as well as at account changes: an account that
 /// holds `admin` acts as an admin only, whatever other grants an older version let it keep.
-fn admin_only(mut user: users::User) -> users::User {
+pub fn admin_only(mut user: users::User) -> users::User {
     if user.grants.iter().any(|g| g.role == Role::Admin) {
         user.grants.retain(|g| g.role == Role::Admin);
     }
@@ -179,19 +179,33 @@ pub async fn login(
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.value;
+    let (token, expires_at, user) = authenticate(&state, &req, &username, password).await?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token,
+        expires_at,
+        must_change_password: user.must_change_password,
+        user: UserView::from(&user),
+    }))
+}
+
+/// The login both adapters use: throttled (the attempt is counted before the password is
+/// checked), a refusal that reaches the threshold noted in the account trail, and on success a
+/// new session: its token, when it expires and the user.
+pub async fn authenticate(
+    state: &AppState,
+    req: &HttpRequest,
+    username: &str,
+    password: String,
+) -> Result<(String, DateTime<Utc>, users::User), ApiError> {
     let address = req.peer_addr().map(|a| a.ip());
     if username.len() > 200 || password.len() > 1024 {
         return Err(ApiError::invalid_credentials());
     }
-    let attempts = match state
-        .throttle
-        .reserve(&state.db, &username, address)
-        .await?
-    {
+    let attempts = match state.throttle.reserve(&state.db, username, address).await? {
         auth::Attempt::Throttled(wait) => return Err(ApiError::throttled(wait.as_secs() + 1)),
         auth::Attempt::Allowed { account_attempts } => account_attempts,
     };
-    let found = users::credentials(&state.db, &username).await?;
+    let found = users::credentials(&state.db, username).await?;
     let hash = found
         .as_ref()
         .map_or_else(|| auth::dummy_hash().to_owned(), |(_, h)| h.clone());
@@ -204,7 +218,7 @@ pub async fn login(
             tracing::info!("login refused");
             if let Some((user, _)) = found {
                 if attempts == state.throttle.max_per_account() {
-                    over_threshold(&state, &req, &user, attempts, address).await?;
+                    over_threshold(state, req, &user, attempts, address).await?;
                 }
             }
             return Err(ApiError::invalid_credentials());
@@ -212,7 +226,7 @@ pub async fn login(
     };
     state
         .throttle
-        .succeeded(&state.db, &username, address)
+        .succeeded(&state.db, username, address)
         .await?;
     let token = auth::new_token();
     let now = Utc::now();
@@ -226,12 +240,7 @@ pub async fn login(
     )
     .await?;
     tracing::info!(user_id = %user.id, "login");
-    Ok(HttpResponse::Ok().json(LoginResponse {
-        token,
-        expires_at,
-        must_change_password: user.must_change_password,
-        user: UserView::from(&user),
-    }))
+    Ok((token, expires_at, user))
 }
 
 /// The account trail notes the failure that reached the threshold (the next attempts are
@@ -298,6 +307,19 @@ pub async fn change_password(
         current_password,
         new_password,
     } = body.value;
+    replace_password(&state, &req, &caller, current_password, new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The user replaces its own password (both adapters): the new one checked, the current one
+/// verified under the login throttle, every other session of the account ended.
+pub async fn replace_password(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    current_password: String,
+    new_password: String,
+) -> Result<(), ApiError> {
     let mut f = super::extract::Fields::default();
     if let Some((vi, en)) = super::admin::password_problem(&new_password) {
         f.push("new_password", "weak_password", vi, en);
@@ -347,7 +369,7 @@ pub async fn change_password(
     )
     .await?;
     tracing::info!(user_id = %caller.id(), "password changed");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }
 
 /// `POST /auth/logout`: the token stops working at once.

@@ -1,0 +1,144 @@
+//! Receiving a report (ND56 art. 25, Mẫu 01): the earlier-case check, one command per child,
+//! the case numbers, all or none. Used by `POST /api/v1/reports` and the console's intake form.
+
+use super::cases::exec_error;
+use crate::commands::MetadataBase;
+use crate::http::dto::ReportDto;
+use crate::http::errors::{ApiError, Bilingual, FieldError};
+use crate::http::session::Caller;
+use crate::http::AppState;
+use crate::store::case_numbers;
+use aggregates::case::commands::{CaseAction, CaseCommand};
+use aggregates::deadlines::calendar::local_date;
+use aggregates::policy::{authorize_on_case, Action};
+use chrono::Datelike;
+use projections::record::fold;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OpenedCase {
+    pub id: Uuid,
+    pub case_number: String,
+}
+
+/// What a received report opened.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub report_id: Uuid,
+    pub cases: Vec<OpenedCase>,
+}
+
+/// Receives `dto` for the caller. With an idempotency key that already opened cases (its
+/// answer lost with a process that died after the commit, or a form sent twice), answers with
+/// those cases rather than open them again.
+pub async fn receive_report(
+    state: &AppState,
+    caller: &Caller,
+    dto: ReportDto,
+    key: Option<String>,
+) -> Result<Received, ApiError> {
+    if let Some(key) = &key {
+        let earlier = crate::store::events::reported_with_key(&state.db, caller.id(), key).await?;
+        if let Some((_, _, report_id)) = earlier.first() {
+            let cases = earlier
+                .iter()
+                .map(|(id, number, _)| OpenedCase {
+                    id: *id,
+                    case_number: number.clone(),
+                })
+                .collect();
+            return Ok(Received {
+                report_id: *report_id,
+                cases,
+            });
+        }
+    }
+    let parsed = dto.parse(&state.units)?;
+    let actor = caller.actor();
+    let now = state.clock.now();
+    let report_id = Uuid::now_v7();
+    let template = parsed.template;
+    let province = template
+        .incident_unit
+        .province()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let year = local_date(template.received_at).year();
+    // Check every child's case before numbers are taken, so a refusal leaves no gap.
+    let mut commands = Vec::new();
+    for (child, previous_case_id) in parsed.children {
+        let mut report = template.clone();
+        report.case_id = Uuid::now_v7();
+        report.report_id = report_id;
+        report.child = child;
+        report.previous_case_id = previous_case_id;
+        report.child_id = match previous_case_id {
+            Some(previous) => {
+                let earlier = state.commands.load(previous).await.map_err(exec_error)?;
+                let earlier = fold(&earlier);
+                // The earlier case must exist and be visible to the caller.
+                let visible = earlier
+                    .scope()
+                    .is_some_and(|s| authorize_on_case(&actor, Action::ReadCase, &s).is_ok());
+                match earlier.report.as_ref().filter(|_| visible) {
+                    Some(r) => r.fact.child_id,
+                    None => {
+                        return Err(ApiError::validation(vec![FieldError::new(
+                            "children.previous_case_id",
+                            "case_not_found",
+                            Bilingual::new("Không tìm thấy hồ sơ trước", "No such earlier case"),
+                        )]))
+                    }
+                }
+            }
+            None => Uuid::now_v7(),
+        };
+        let command = CaseCommand {
+            actor: actor.clone(),
+            now,
+            expected_version: None,
+            action: CaseAction::Report(Box::new(report)),
+        };
+        aggregates::Case::default()
+            .decide(command.clone(), state.commands.services())
+            .map_err(ApiError::from)?;
+        commands.push(command);
+    }
+    let first = case_numbers::allocate(&state.db, &province, year, commands.len() as i64).await?;
+    let mut cases = Vec::new();
+    let mut opened = Vec::new();
+    for (i, mut command) in commands.into_iter().enumerate() {
+        let number = case_numbers::format(&province, year, first + i as i64);
+        let CaseAction::Report(report) = &mut command.action else {
+            continue;
+        };
+        report.case_number = number.clone();
+        opened.push(OpenedCase {
+            id: report.case_id,
+            case_number: number,
+        });
+        cases.push((report.case_id, command));
+    }
+    let base = MetadataBase {
+        actor_id: caller.id(),
+        request_id: caller.request_id.clone(),
+        client_request_id: caller.client_request_id.clone(),
+        recorded_at: now,
+        idempotency_key: key,
+    };
+    state
+        .commands
+        .open(cases, &base)
+        .await
+        .map_err(exec_error)?;
+    state.metrics.command_accepted();
+    // Read-your-writes holds for the intake officer too: its next list read waits.
+    state.recent_writers.wrote(&caller.token_hash);
+    tracing::info!(report_id = %report_id, cases = opened.len(), "report received");
+    Ok(Received {
+        report_id,
+        cases: opened,
+    })
+}
