@@ -108,6 +108,8 @@ pub struct Application {
     projections: Arc<Projections>,
     /// The first `projector_count` tasks are the projectors.
     projector_count: usize,
+    /// The console's one-time setup token, when no admin existed at start.
+    setup_token: Option<String>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -166,7 +168,7 @@ impl Application {
         // The console's first-run setup: while no admin exists, a one-time link (its token kept
         // hashed, in memory, single use) through which the first admin is created.
         let (web_state, setup_token) = crate::web::WebState::prepare(&db).await?;
-        if let Some(token) = setup_token {
+        if let Some(token) = &setup_token {
             println!(
                 "casebook: no administrator yet. Create the first one in a browser, once: \
                  {}://{}/setup/{token}",
@@ -213,6 +215,7 @@ impl Application {
             db,
             projections: state_projections,
             projector_count,
+            setup_token,
             tasks,
         })
     }
@@ -228,6 +231,11 @@ impl Application {
         } else {
             "http"
         }
+    }
+
+    /// The console's one-time setup token (`/setup/{token}`), when no admin existed at start.
+    pub fn setup_token(&self) -> Option<&str> {
+        self.setup_token.as_deref()
     }
 
     /// Stops the server from elsewhere (tests restart it).

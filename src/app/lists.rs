@@ -397,3 +397,43 @@ pub fn split_page<T>(
     };
     (items, next)
 }
+
+/// One page of the open cases with their next deadline (a worker's own and its communes'
+/// unassigned ones; an approver's or supervisor's units, `worker` and `unit` narrowing), the
+/// counts by status, after its audit rows.
+pub async fn caseload(
+    state: &AppState,
+    caller: &Caller,
+    strong: bool,
+    worker: Option<&str>,
+    unit: Option<&str>,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<
+    (
+        Vec<CaseSummary>,
+        Option<String>,
+        std::collections::BTreeMap<String, i64>,
+    ),
+    ApiError,
+> {
+    let (limit, cursor) = page(limit, cursor)?;
+    let (scope, filter) = board_filter(state, caller, Action::ReadCaseload, worker, unit)?;
+    wait_for_views(state, caller, strong, &[CASES, DEADLINES]).await?;
+    let now = state.clock.now();
+    let items = queries::list_cases(
+        &state.db,
+        &scope,
+        &filter,
+        limit + 1,
+        cursor.as_deref(),
+        now,
+    )
+    .await
+    .map_err(query_error)?;
+    let counts = queries::counts_by_status(&state.db, &scope, &filter, now).await?;
+    let shown = items.iter().take(limit as usize).map(|c| c.id);
+    audit_list(state, caller, CaseView::Caseload, shown).await?;
+    let (items, next) = split_page(items, limit, |c| c.cursor.clone());
+    Ok((items, next, counts))
+}

@@ -6,5 +6,6 @@
 pub mod cases;
 pub mod intake;
 pub mod lists;
+pub mod statistics;
 
 pub use crate::http::errors::ApiError as AppError;

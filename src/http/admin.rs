@@ -114,8 +114,19 @@ pub async fn create_user(
     caller: Caller,
     body: ApiJson<NewUserDto>,
 ) -> Result<HttpResponse, ApiError> {
-    require_role(&caller, Role::Admin)?;
-    let dto = body.value;
+    let user = create_user_for(&state, &caller, body.value).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("location", format!("/api/v1/users/{}", user.id)))
+        .json(UserView::from(&user)))
+}
+
+/// Creates a user with a one-time password (admins; both adapters).
+pub async fn create_user_for(
+    state: &AppState,
+    caller: &Caller,
+    dto: NewUserDto,
+) -> Result<users::User, ApiError> {
+    require_role(caller, Role::Admin)?;
     let mut f = Fields::default();
     if !valid_username(&dto.username) {
         f.push(
@@ -129,7 +140,7 @@ pub async fn create_user(
     if let Some((vi, en)) = password_problem(&dto.password) {
         f.push("password", "weak_password", vi, en);
     }
-    let grants = parse_grants(&mut f, &state, &dto.grants);
+    let grants = parse_grants(&mut f, state, &dto.grants);
     f.finish()?;
     if mixes_admin_and_case_roles(&grants) {
         return Err(ApiError::admin_with_case_role());
@@ -166,12 +177,9 @@ pub async fn create_user(
         Err(UserStoreError::Db(e)) => return Err(e.into()),
     }
     tracing::info!(user_id = %id, by = %caller.id(), "user created");
-    let user = users::get(&state.db, id)
+    users::get(&state.db, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("user_not_found"))?;
-    Ok(HttpResponse::Created()
-        .insert_header(("location", format!("/api/v1/users/{id}")))
-        .json(UserView::from(&user)))
+        .ok_or_else(|| ApiError::not_found("user_not_found"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -241,7 +249,19 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     require_role(&caller, Role::Admin)?;
     let id = path_uuid(&id)?;
-    let dto = body.value;
+    let user = update_user_for(&state, &caller, id, body.value).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(&user)))
+}
+
+/// Changes a user: display name, a one-time password, disabled (ends its sessions at once),
+/// grants (admins; both adapters).
+pub async fn update_user_for(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    dto: UserPatchDto,
+) -> Result<users::User, ApiError> {
+    require_role(caller, Role::Admin)?;
     let mut f = Fields::default();
     let display_name = dto
         .display_name
@@ -250,7 +270,7 @@ pub async fn update_user(
     if let Some((vi, en)) = dto.password.as_deref().and_then(password_problem) {
         f.push("password", "weak_password", vi, en);
     }
-    let grants = dto.grants.as_ref().map(|g| parse_grants(&mut f, &state, g));
+    let grants = dto.grants.as_ref().map(|g| parse_grants(&mut f, state, g));
     if dto.password.is_some() && id == caller.id() {
         f.push(
             "password",
@@ -300,10 +320,9 @@ pub async fn update_user(
         return Err(ApiError::not_found("user_not_found"));
     }
     tracing::info!(user_id = %id, by = %caller.id(), "user changed");
-    let user = users::get(&state.db, id)
+    users::get(&state.db, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("user_not_found"))?;
-    Ok(HttpResponse::Ok().json(UserView::from(&user)))
+        .ok_or_else(|| ApiError::not_found("user_not_found"))
 }
 
 #[derive(Debug, Deserialize)]

@@ -507,6 +507,7 @@ pub struct CasePage {
     pub notes: Vec<Row>,
     pub timeline: Vec<Event>,
     pub actions: Vec<ActionLink>,
+    pub audit_href: Option<String>,
     pub done: Option<String>,
     pub t: Texts,
 }
@@ -680,7 +681,7 @@ fn rows_of(value: &Value, lang: Lang, state: &AppState) -> Vec<Row> {
         .collect()
 }
 
-fn sections(doc: &CaseDocument, lang: Lang, state: &AppState) -> Vec<Section> {
+pub fn sections(doc: &CaseDocument, lang: Lang, state: &AppState) -> Vec<Section> {
     let json = serde_json::to_value(doc).unwrap_or_default();
     let mut out = Vec::new();
     let report_keys = [
@@ -919,6 +920,9 @@ pub async fn case_page(
         notes,
         timeline: timeline(&doc, lang),
         actions,
+        audit_href: staff
+            .has_role(Role::Supervisor)
+            .then(|| format!("/cases/{case_id}/audit")),
         done,
         t: texts(
             lang,
@@ -946,6 +950,11 @@ pub async fn case_page(
                 ),
                 ("notes", "Ghi chú", "Notes"),
                 ("timeline", "Diễn biến", "Timeline"),
+                (
+                    "audit",
+                    "Kiểm tra: lịch sử, nhật ký truy cập, hồ sơ tại một thời điểm",
+                    "Audit: history, access log, the case at a time",
+                ),
             ],
         ),
     };

@@ -153,7 +153,7 @@ fn leaf_kind(leaf: &str) -> Kind {
         "until" | "separation_until" => Kind::Time,
         "date_of_birth" => Kind::Date,
         "estimated_age" | "plan_version" | "cost_estimate_vnd" | "corrects_event" => Kind::Number,
-        "consent" | "completed" | "immediate_danger" => Kind::Bool,
+        "consent" | "completed" | "immediate_danger" | "disabled" => Kind::Bool,
         "abuse_types"
         | "sexual_abuse_subtypes"
         | "exploitation_subtypes"
@@ -242,7 +242,7 @@ fn parse_name(name: &str) -> Vec<Segment> {
             out.push(Segment::Key(key.to_owned()));
         }
         for index in rest.split('[') {
-            if let Some(n) = index.trim_end_matches(']').parse::<usize>().ok() {
+            if let Ok(n) = index.trim_end_matches(']').parse::<usize>() {
                 out.push(Segment::Index(n.min(99)));
             }
         }

@@ -2,11 +2,16 @@
 //! API (`crate::app`), plain forms with POST-redirect-GET, no script. See `README.md` beside
 //! this file for the URLs and form fields.
 
+pub mod accounts;
+pub mod audit;
 pub mod cases;
 pub mod format;
+pub mod manage;
 pub mod pages;
 pub mod session;
 pub mod steps;
+#[cfg(test)]
+mod tests;
 
 use crate::http::errors::{ApiError, Lang};
 use actix_web::body::MessageBody;
@@ -216,6 +221,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/cases", web::get().to(cases::case_list))
             .route("/cases/search", web::post().to(cases::case_search))
             .route("/cases/{id}", web::get().to(cases::case_page))
+            .route("/cases/{id}/audit", web::get().to(audit::audit))
+            .route("/approvals", web::get().to(manage::approvals))
+            .route("/caseload", web::get().to(manage::caseload))
+            .route("/board", web::get().to(manage::board))
+            .route("/statistics", web::get().to(manage::statistics))
+            .route("/statistics.csv", web::get().to(manage::statistics_csv))
+            .route("/accounts", web::get().to(accounts::accounts))
+            .route("/accounts", web::post().to(accounts::create))
+            .route("/accounts/{id}", web::get().to(accounts::account))
+            .route("/accounts/{id}", web::post().to(accounts::change))
             .route("/cases/{id}/steps/{step}", web::get().to(steps::step_form))
             .route("/cases/{id}/steps/{step}", web::post().to(steps::step))
             .default_service(web::to(not_found)),

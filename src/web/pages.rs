@@ -87,6 +87,44 @@ impl Chrome {
                 id: "nav-cases",
             });
         }
+        if staff.has_role(Role::Approver) {
+            nav.push(NavLink {
+                href: "/approvals",
+                label: pick(lang, "Phê duyệt", "Approvals"),
+                id: "nav-approvals",
+            });
+        }
+        if staff.has_role(Role::Approver) || staff.has_role(Role::Supervisor) {
+            nav.push(NavLink {
+                href: "/caseload",
+                label: pick(lang, "Phân công", "Caseload"),
+                id: "nav-caseload",
+            });
+            nav.push(NavLink {
+                href: "/board",
+                label: pick(lang, "Bảng hạn", "Deadline board"),
+                id: "nav-board",
+            });
+        }
+        if staff.has_role(Role::Supervisor) {
+            nav.push(NavLink {
+                href: "/statistics",
+                label: pick(lang, "Thống kê", "Statistics"),
+                id: "nav-statistics",
+            });
+        }
+        if staff.has_role(Role::Admin) {
+            nav.push(NavLink {
+                href: "/accounts",
+                label: pick(lang, "Tài khoản", "Accounts"),
+                id: "nav-accounts",
+            });
+        }
+        nav.push(NavLink {
+            href: "/password",
+            label: pick(lang, "Đổi mật khẩu", "Change password"),
+            id: "nav-password",
+        });
         chrome.nav = nav;
         chrome
     }

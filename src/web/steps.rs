@@ -33,6 +33,8 @@ pub enum Input {
     Checks(Vec<Opt>),
     YesNo,
     Check,
+    /// A value the form carries unchanged (the plan version a decision is about).
+    Hidden(String),
 }
 
 #[derive(Debug, Clone)]
@@ -539,6 +541,12 @@ async fn fields(
         }
         "plan-decision" => vec![
             f(
+                "plan_version",
+                t("Phiên bản kế hoạch", "Plan version"),
+                Hidden(doc.plan.as_ref().map_or(0, |p| p.version).to_string()),
+                true,
+            ),
+            f(
                 "decided_at",
                 t("Thời điểm quyết định", "Decided at"),
                 Time,
@@ -819,10 +827,11 @@ pub fn field_views(
     specs
         .iter()
         .map(|s| {
-            let value = match pairs {
-                Some(p) => field(p, &s.name).to_owned(),
-                None if matches!(s.input, Input::Time) && s.required => now_value.to_owned(),
-                None => String::new(),
+            let value = match (&s.input, pairs) {
+                (Input::Hidden(v), _) => v.clone(),
+                (_, Some(p)) => field(p, &s.name).to_owned(),
+                (Input::Time, None) if s.required => now_value.to_owned(),
+                (_, None) => String::new(),
             };
             let chosen = |code: &str| {
                 pairs.is_some_and(|p| p.iter().any(|(k, v)| k == &s.name && v == code))
@@ -842,6 +851,7 @@ pub fn field_views(
                 Input::Area => ("area", Vec::new(), String::new()),
                 Input::Number => ("number", Vec::new(), String::new()),
                 Input::Check => ("check", Vec::new(), String::new()),
+                Input::Hidden(_) => ("hidden", Vec::new(), String::new()),
                 Input::YesNo => (
                     "select",
                     vec![

@@ -8,6 +8,8 @@ mod adversarial;
 mod bad_input;
 mod clock;
 mod concurrency;
+mod console;
+mod console_walk;
 mod disclosure;
 mod document;
 mod document_plan;
