@@ -10,7 +10,9 @@ mod helpers;
 #[path = "../api/pg.rs"]
 mod pg;
 
+mod console;
 #[allow(dead_code)] // a harness: not every helper is used by every journey
 mod driver;
+mod journeys;
 mod smoke;
 mod tls;
