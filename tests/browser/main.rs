@@ -10,6 +10,7 @@ mod helpers;
 #[path = "../api/pg.rs"]
 mod pg;
 
+mod attacks;
 mod console;
 #[allow(dead_code)] // a harness: not every helper is used by every journey
 mod driver;
