@@ -3,7 +3,7 @@
 use crate::console::*;
 use crate::driver::Browser;
 use crate::helpers::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// The cases a report opened, newest first, as the supervisor's API sees them.
 async fn case_ids(app: &TestApp, cast: &Cast) -> Vec<(String, String)> {
@@ -213,4 +213,110 @@ async fn a_111_call_with_two_children_is_walked_to_closure_in_the_browser() {
     chair.wait_text("Đã đóng").await;
     chair.close().await;
     worker.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_supervisor_reads_the_board_the_audit_and_the_statistics() {
+    let app = TestApp::spawn(Store::Sqlite).await;
+    let cast = app.cast().await;
+    // A report 20 hours old and not assessed: its 12-hour clock is overdue.
+    let late = app.report(&cast.hotline, &hours_ago(20)).await;
+    app.ok(
+        &cast.approver,
+        &format!("/cases/{late}/notes"),
+        json!({"text": "Chủ tịch đã gọi cho gia đình"}),
+    )
+    .await;
+    let lan = logged_in(&app, &cast.supervisor.username).await;
+    lan.goto("/board").await;
+    let board = lan
+        .find("[data-testid=board]")
+        .await
+        .expect("the deadline board");
+    let text = lan.text_of(&board).await;
+    assert!(text.contains("Phường Đoàn Kết"), "{text}");
+    // The audit: who did what, who saw it, the case as it stood.
+    lan.goto(&format!("/cases/{late}/audit")).await;
+    let history = lan.find("[data-testid=history]").await.expect("history");
+    let history = lan.text_of(&history).await;
+    assert!(
+        history.contains("tongdai111") || history.contains("hotline"),
+        "{history}"
+    );
+    assert!(
+        history.contains("hung.chair"),
+        "the chair's note: {history}"
+    );
+    let seen = lan
+        .find("[data-testid=access-log]")
+        .await
+        .expect("access log");
+    assert!(
+        lan.text_of(&seen).await.contains("lan.supervisor"),
+        "this very read is logged"
+    );
+    // As it stood a minute from now (events are recorded on the test clock, minutes ago).
+    let soon = (test_now() + chrono::Duration::minutes(2))
+        .with_timezone(&aggregates::deadlines::calendar::vietnam_offset())
+        .format("%d/%m/%Y %H:%M")
+        .to_string();
+    lan.fill("as_of", &soon).await;
+    lan.click("#as-of-submit").await;
+    lan.wait_text("Lò Thị Mai").await;
+    // The statistics: SVG charts drawn by the server, a table beside each, a CSV.
+    lan.goto("/statistics").await;
+    assert!(
+        lan.find_all("[data-testid^=chart-] svg").await.len() > 0,
+        "a chart"
+    );
+    assert!(
+        lan.find_all("[data-testid^=chart-] table").await.len() > 0,
+        "its table"
+    );
+    assert!(lan.find("#statistics-csv").await.is_some());
+    lan.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_manages_accounts_and_sees_no_case() {
+    let app = TestApp::spawn(Store::Sqlite).await;
+    let cast = app.cast().await;
+    let case = app.report(&cast.hotline, &hours_ago(2)).await;
+    let admin = logged_in(&app, &cast.admin.username).await;
+    admin.goto("/accounts").await;
+    let table = admin
+        .find("[data-testid=accounts]")
+        .await
+        .expect("the accounts");
+    assert!(admin.text_of(&table).await.contains("mai.worker"));
+    fill_form(
+        &admin,
+        &[
+            ("username", "thu.worker"),
+            ("display_name", "Đèo Thị Thu"),
+            ("password", "một mật khẩu tạm thời dài"),
+            ("grants[0].role", "social_worker"),
+            ("grants[0].unit_code", COMMUNE),
+        ],
+    )
+    .await;
+    admin.click("#new-account-submit").await;
+    wait_path(&admin, |p| p.starts_with("/accounts/")).await;
+    admin.wait_text("thu.worker").await;
+    // No case content for the admin: the case is not found.
+    admin.goto(&format!("/cases/{case}")).await;
+    let text = admin.text().await;
+    assert!(
+        text.contains("Không tìm thấy") && !text.contains("Lò Thị Mai"),
+        "{text}"
+    );
+    admin.close().await;
+    // The new worker logs in with the one-time password and must replace it.
+    let thu = Browser::open(&app.address).await;
+    thu.goto("/login").await;
+    thu.fill("username", "thu.worker").await;
+    thu.fill("password", "một mật khẩu tạm thời dài").await;
+    thu.click("#login-submit").await;
+    wait_path(&thu, |p| p.starts_with("/password")).await;
+    thu.close().await;
 }
