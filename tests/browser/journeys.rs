@@ -266,11 +266,11 @@ async fn the_supervisor_reads_the_board_the_audit_and_the_statistics() {
     // The statistics: SVG charts drawn by the server, a table beside each, a CSV.
     lan.goto("/statistics").await;
     assert!(
-        lan.find_all("[data-testid^=chart-] svg").await.len() > 0,
+        !lan.find_all("[data-testid^=chart-] svg").await.is_empty(),
         "a chart"
     );
     assert!(
-        lan.find_all("[data-testid^=chart-] table").await.len() > 0,
+        !lan.find_all("[data-testid^=chart-] table").await.is_empty(),
         "its table"
     );
     assert!(lan.find("#statistics-csv").await.is_some());

@@ -17,3 +17,4 @@ mod driver;
 mod journeys;
 mod smoke;
 mod tls;
+mod weight;
