@@ -120,18 +120,6 @@ pub async fn read_with_events(
     Ok((document, events))
 }
 
-/// The events of a case the caller may read (for deciding which steps it may take), without a
-/// disclosure: nothing of it is shown by this call alone.
-pub async fn events_in_scope(
-    state: &AppState,
-    caller: &Caller,
-    case_id: Uuid,
-) -> Result<Vec<RecordedEvent>, ApiError> {
-    let events = state.commands.load(case_id).await.map_err(exec_error)?;
-    read_grant(&caller.actor(), &events).ok_or_else(ApiError::case_not_found)?;
-    Ok(events)
-}
-
 /// Runs a command on an existing case for the caller: the events after it. When the caller may
 /// still read the case, the access-log row of the answer that shows it is written.
 pub async fn execute(

@@ -105,7 +105,7 @@ pub async fn audit(
                 .clone()
                 .unwrap_or_else(|| a.user_id.to_string()),
             role: label::<Role>(&a.role, lang),
-            view: a.view.clone(),
+            view: view_words(&a.view, lang),
         })
         .collect();
     let as_of_raw = query.as_of.clone().unwrap_or_default();
@@ -174,4 +174,21 @@ pub async fn audit(
             ],
         ),
     })
+}
+
+/// What an access-log row says was seen, in words.
+fn view_words(view: &str, lang: crate::http::errors::Lang) -> String {
+    let (vi, en) = match view {
+        "record" => ("Xem hồ sơ", "Read the case"),
+        "as_of" => ("Xem hồ sơ tại một thời điểm", "Read the case as of a time"),
+        "history" => ("Xem lịch sử", "Read the history"),
+        "access_log" => ("Xem nhật ký truy cập", "Read the access log"),
+        "command" => ("Ghi một bước", "Recorded a step"),
+        "replay" => ("Nhận lại kết quả", "Replayed an answer"),
+        "list_cases" => ("Danh sách hồ sơ", "Case list"),
+        "caseload" => ("Danh sách phân công", "Caseload"),
+        "deadlines" => ("Bảng hạn", "Deadline board"),
+        other => (other, other),
+    };
+    pick(lang, vi, en)
 }

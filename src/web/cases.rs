@@ -103,6 +103,7 @@ pub struct WorkRow {
     pub case_href: String,
     pub step_href: String,
     pub case_number: String,
+    pub child: String,
     pub rule: String,
     pub due: String,
     pub left: String,
@@ -177,10 +178,20 @@ pub async fn my_work(
             .collect::<Vec<_>>(),
     )
     .await;
+    let mut case_ids: Vec<Uuid> = items.iter().map(|i| i.case_id).collect();
+    case_ids.sort();
+    case_ids.dedup();
+    let children = projections::views::console::child_names(&state.db, &case_ids)
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     let now = state.clock.now();
     let rows = items
         .iter()
         .map(|i| WorkRow {
+            child: children
+                .get(&i.case_id)
+                .cloned()
+                .unwrap_or_else(|| "—".into()),
             case_href: format!("/cases/{}", i.case_id),
             step_href: rule_step(&i.rule_id).map_or_else(
                 || format!("/cases/{}", i.case_id),
@@ -208,6 +219,7 @@ pub async fn my_work(
             &[
                 ("heading", "Việc cần làm", "My work"),
                 ("case", "Hồ sơ", "Case"),
+                ("child", "Trẻ", "Child"),
                 ("rule", "Việc", "Task"),
                 ("due", "Hạn", "Due"),
                 ("state", "Tình trạng", "State"),
@@ -583,6 +595,7 @@ fn field_label(key: &str, lang: Lang) -> String {
         "reviewed_at" => ("Thời điểm rà soát", "Reviewed at"),
         "proposed_at" => ("Thời điểm đề xuất", "Proposed at"),
         "reason" => ("Lý do", "Reason"),
+        "incident_unit" => ("Xã nơi xảy ra", "Commune where it happened"),
         other => (other, other),
     };
     pick(lang, vi, en)
@@ -1087,7 +1100,7 @@ fn reporter_specs(lang: Lang) -> Vec<steps::FieldSpec> {
     ]
 }
 
-fn child_specs(i: usize, lang: Lang) -> Vec<steps::FieldSpec> {
+fn child_specs(i: usize, lang: Lang, communes: &[Opt]) -> Vec<steps::FieldSpec> {
     use steps::Input::*;
     let t = |vi: &str, en: &str| pick(lang, vi, en);
     let n = |name: &str| format!("children[{i}].{name}");
@@ -1118,6 +1131,12 @@ fn child_specs(i: usize, lang: Lang) -> Vec<steps::FieldSpec> {
             true,
         ),
         f(n("ethnicity"), t("Dân tộc", "Ethnicity"), Text, false),
+        f(
+            n("residence_unit"),
+            t("Nơi cư trú (xã)", "Residence (commune)"),
+            Select(communes.to_vec()),
+            false,
+        ),
         f(n("school"), t("Trường", "School"), Text, false),
         f(
             n("condition"),
@@ -1168,21 +1187,6 @@ fn intake_page(
 ) -> IntakePage {
     let lang = staff.lang;
     let now = format::input_value(state.clock.now());
-    let mut all_specs = report_specs(lang);
-    all_specs.extend(reporter_specs(lang));
-    for i in 0..child_count {
-        all_specs.extend(child_specs(i, lang));
-    }
-    all_specs.push(steps::FieldSpec {
-        name: "incident_unit".into(),
-        label: pick(lang, "Xã nơi xảy ra", "Commune where it happened"),
-        input: steps::Input::Text,
-        required: true,
-    });
-    let (errors, summary) = problem.map_or((Vec::new(), Vec::new()), |e| {
-        steps::problem_errors(e, lang, &all_specs)
-    });
-    let views = |specs: &[steps::FieldSpec]| steps::field_views(specs, pairs, &errors, &now, lang);
     let commune_query = pairs.map_or(String::new(), |p| field(p, "commune_query").to_owned());
     let chosen = pairs
         .map(|p| field(p, "incident_unit").to_owned())
@@ -1210,6 +1214,33 @@ fn intake_page(
             }
         }
     }
+    // A residence chosen earlier stays among the choices.
+    let mut residences = communes.clone();
+    for (k, v) in pairs.unwrap_or_default() {
+        if k.ends_with(".residence_unit") && !residences.iter().any(|c| &c.code == v) {
+            if let Some(u) = state.units.get(v) {
+                residences.push(Opt {
+                    code: u.code,
+                    label: u.name,
+                });
+            }
+        }
+    }
+    let mut all_specs = report_specs(lang);
+    all_specs.extend(reporter_specs(lang));
+    for i in 0..child_count {
+        all_specs.extend(child_specs(i, lang, &residences));
+    }
+    all_specs.push(steps::FieldSpec {
+        name: "incident_unit".into(),
+        label: pick(lang, "Xã nơi xảy ra", "Commune where it happened"),
+        input: steps::Input::Text,
+        required: true,
+    });
+    let (errors, summary) = problem.map_or((Vec::new(), Vec::new()), |e| {
+        steps::problem_errors(e, lang, &all_specs, pairs)
+    });
+    let views = |specs: &[steps::FieldSpec]| steps::field_views(specs, pairs, &errors, &now, lang);
     let selected = chosen.or_else(|| (communes.len() == 1).then(|| communes[0].code.clone()));
     let commune_error = errors
         .iter()
@@ -1226,7 +1257,7 @@ fn intake_page(
             .map(|i| ChildBlock {
                 index: i,
                 heading: format!("{} {}", pick(lang, "Trẻ", "Child"), i + 1),
-                fields: views(&child_specs(i, lang)),
+                fields: views(&child_specs(i, lang, &residences)),
             })
             .collect(),
         communes: opt_views(communes, selected.as_deref()),

@@ -258,6 +258,7 @@ pub async fn caseload(state: web::Data<AppState>, staff: Staff) -> Result<HttpRe
                 ("by_status", "Theo trạng thái", "By status"),
                 ("next", "Hạn gần nhất", "Next deadline"),
                 ("assign", "Phân công lại", "Reassign"),
+                ("transfer", "Chuyển hồ sơ", "Transfer"),
                 ("none", "Không có hồ sơ đang mở.", "No open cases."),
             ],
         ),

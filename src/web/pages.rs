@@ -28,6 +28,8 @@ pub struct Chrome {
     pub other_lang_label: String,
     pub other_lang: &'static str,
     pub app_name: String,
+    /// "Phiên làm việc đến 14:30 05/03/2026": a form sent later goes to the login page.
+    pub session_until: String,
 }
 
 impl Chrome {
@@ -45,6 +47,7 @@ impl Chrome {
             other_lang_label: pick(lang, "English", "Tiếng Việt"),
             other_lang: if lang == Lang::En { "vi" } else { "en" },
             app_name: pick(lang, "Hồ sơ bảo vệ trẻ em", "Child protection cases"),
+            session_until: String::new(),
         }
     }
 
@@ -57,6 +60,13 @@ impl Chrome {
         let mut chrome = Self::base(lang, title);
         chrome.user = Some(staff.caller.user.display_name.clone());
         chrome.csrf = staff.csrf.clone();
+        if let Some(at) = staff.expires_at {
+            chrome.session_until = format!(
+                "{} {}",
+                pick(lang, "Phiên làm việc đến", "Session until"),
+                super::format::time(at)
+            );
+        }
         let mut nav = Vec::new();
         let case_role = [
             Role::HotlineOperator,

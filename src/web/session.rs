@@ -141,6 +141,20 @@ pub struct Staff {
     pub caller: Caller,
     pub lang: Lang,
     pub csrf: String,
+    /// When the session ends (shown in the header, so a form is sent in time).
+    pub expires_at: Option<chrono::DateTime<Utc>>,
+}
+
+async fn session_expiry(
+    db: &projections::Db,
+    token_hash: &str,
+) -> Result<Option<chrono::DateTime<Utc>>, sqlx::Error> {
+    use sqlx::Row;
+    const SQL: &str = "SELECT expires_at FROM sessions WHERE token_hash = $1";
+    projections::with_db!(db, pool => {
+        let row = sqlx::query(SQL).bind(token_hash).fetch_optional(pool).await?;
+        row.map(|r| r.try_get("expires_at")).transpose()
+    })
 }
 
 impl Staff {
@@ -195,7 +209,11 @@ impl FromRequest for Staff {
             if user.must_change_password && path != "/password" && path != "/logout" {
                 return Err(WebError::PasswordChange);
             }
+            let expires_at = session_expiry(&state.db, &token_hash)
+                .await
+                .map_err(|e| WebError::Internal(e.to_string()))?;
             Ok(Staff {
+                expires_at,
                 caller: Caller {
                     user: admin_only(user),
                     token_hash,

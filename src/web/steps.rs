@@ -925,30 +925,82 @@ pub struct SummaryEntry {
     pub message: String,
 }
 
-/// The field errors of a problem in `lang`, and the summary above the form.
+/// A problem code's message as a form user needs it (the API's speaks of RFC 3339 and JSON).
+fn console_message(code: &str, lang: Lang) -> Option<String> {
+    let (vi, en) = match code {
+        "required" => ("Bắt buộc", "Required"),
+        "invalid_time" => (
+            "Nhập thời điểm dạng dd/mm/yyyy hh:mm, ví dụ 05/03/2026 14:30",
+            "Type a time as dd/mm/yyyy hh:mm, e.g. 05/03/2026 14:30",
+        ),
+        "invalid_date" => (
+            "Nhập ngày dạng dd/mm/yyyy, ví dụ 05/03/2017",
+            "Type a date as dd/mm/yyyy, e.g. 05/03/2017",
+        ),
+        "invalid_type" => ("Giá trị không hợp lệ", "Not a valid value"),
+        _ => return None,
+    };
+    Some(pick(lang, vi, en))
+}
+
+fn matches_field(error_field: &str, name: &str) -> bool {
+    error_field == name
+        || error_field.starts_with(&format!("{name}."))
+        || error_field.starts_with(&format!("{name}["))
+}
+
+/// The field errors of a problem in `lang`, and the summary above the form. The API's parser
+/// stops at the first missing field; when it names one, every other required field left
+/// empty on the form is named too, so that the user sees them all at once.
 pub fn problem_errors(
     e: &ApiError,
     lang: Lang,
     fields: &[FieldSpec],
+    pairs: Option<&[(String, String)]>,
 ) -> (Vec<(String, String)>, Vec<SummaryEntry>) {
+    let mut found: Vec<(String, String, String)> = e
+        .errors
+        .iter()
+        .map(|fe| {
+            let message =
+                console_message(&fe.code, lang).unwrap_or_else(|| fe.message.get(lang).to_owned());
+            (fe.field.clone(), fe.code.clone(), message)
+        })
+        .collect();
+    if let Some(pairs) = pairs.filter(|_| found.iter().any(|(_, c, _)| c == "required")) {
+        for spec in fields.iter().filter(|s| s.required) {
+            let empty = !pairs
+                .iter()
+                .any(|(k, v)| k == &spec.name && !v.trim().is_empty());
+            if empty && !found.iter().any(|(f, _, _)| matches_field(f, &spec.name)) {
+                found.push((
+                    spec.name.clone(),
+                    "required".into(),
+                    console_message("required", lang).unwrap_or_default(),
+                ));
+            }
+        }
+        // In the order of the form.
+        found.sort_by_key(|(f, _, _)| {
+            fields
+                .iter()
+                .position(|s| matches_field(f, &s.name))
+                .unwrap_or(usize::MAX)
+        });
+    }
     let mut errors = Vec::new();
     let mut summary = Vec::new();
-    for fe in &e.errors {
-        let message = fe.message.get(lang).to_owned();
-        let field = fields.iter().find(|s| {
-            fe.field == s.name
-                || fe.field.starts_with(&format!("{}.", s.name))
-                || fe.field.starts_with(&format!("{}[", s.name))
-        });
-        let label = field.map_or(fe.field.clone(), |s| s.label.clone());
-        errors.push((fe.field.clone(), message.clone()));
+    for (field_name, _, message) in found {
+        let field = fields.iter().find(|s| matches_field(&field_name, &s.name));
+        let label = field.map_or(field_name.clone(), |s| s.label.clone());
         summary.push(SummaryEntry {
             href: format!(
                 "#{}",
-                field.map_or_else(|| field_id(&fe.field), |s| field_id(&s.name))
+                field.map_or_else(|| field_id(&field_name), |s| field_id(&s.name))
             ),
             message: format!("{label}: {message}"),
         });
+        errors.push((field_name, message));
     }
     if summary.is_empty() {
         let detail = e.detail.as_ref().map(|d| d.get(lang).to_owned());
@@ -1015,7 +1067,7 @@ async fn render_step(
     let lang = staff.lang;
     let specs = fields(state, spec.slug, lang, doc, staff).await;
     let (errors, summary) = problem.map_or((Vec::new(), Vec::new()), |e| {
-        problem_errors(e, lang, &specs)
+        problem_errors(e, lang, &specs, pairs)
     });
     let now = state.clock.now();
     let heading = pick(lang, spec.vi, spec.en);

@@ -120,6 +120,7 @@ fn every_page_renders_escaped_in_both_languages() {
                     case_href: "/cases/x".into(),
                     step_href: "/cases/x/steps/review".into(),
                     case_number: "12-2026-000001".into(),
+                    child: EVIL.into(),
                     rule: "Rà soát".into(),
                     due: "14:30 05/03/2026".into(),
                     left: "quá hạn 2 giờ".into(),

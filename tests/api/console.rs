@@ -429,3 +429,31 @@ async fn the_first_admin_comes_from_a_one_time_link(kind: Store) {
     handle.stop(true).await;
 }
 both_stores!(the_first_admin_comes_from_a_one_time_link);
+
+async fn a_step_form_names_every_missing_field_at_once(kind: Store) {
+    let app = TestApp::spawn(kind).await;
+    let cast = app.cast().await;
+    let case = app.report(&cast.worker, &hours_ago(1)).await;
+    let version = version_of(&app, &cast.worker, &case).await;
+    let path = format!("/cases/{case}/steps/initial-assessment");
+    let fields = [("version", version.as_str()), ("assessed_at", "hôm qua")];
+    let (status, _, html) = submit(&app, &cast.worker, &path, &fields, true, &app.address).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["f-outcome", "f-findings"] {
+        assert!(
+            html.contains(&format!("href=\"#{id}\"")),
+            "{id} in the summary: {html}"
+        );
+        assert!(
+            html.contains(&format!("id=\"{id}-error\"")),
+            "{id} beside its field"
+        );
+    }
+    assert!(html.contains("value=\"hôm qua\""), "what was typed stays");
+    // My work shows the case with the child's name and the session's end.
+    let (status, _, html) = page(&app, Some(&cast.worker), "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Lò Thị Mai"), "{html}");
+    assert!(html.contains("id=\"session-until\""));
+}
+both_stores!(a_step_form_names_every_missing_field_at_once);

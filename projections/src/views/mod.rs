@@ -2,6 +2,7 @@
 //! version changes) and how each event changes them.
 
 pub mod cases;
+pub mod console;
 pub mod deadlines;
 pub mod queries;
 
