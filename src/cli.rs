@@ -1,4 +1,5 @@
-//! The command line: `casebook serve | migrate | user add | units import | projections rebuild`.
+//! The command line: `casebook serve | migrate | user add | units import | projections rebuild |
+//! demo`.
 
 use crate::config::Settings;
 use crate::startup::{self, Application};
@@ -46,6 +47,10 @@ pub enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
+    /// Fill an empty embedded store with a demo commune (03388 Phường Đoàn Kết, Lai Châu): its
+    /// people, with random passwords printed once, and a few dozen synthetic cases at every
+    /// stage. Refused on a store that already holds cases.
+    Demo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +92,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             tracing::info!(
                 port = app.port(),
+                scheme = app.scheme(),
                 store = app.db.kind(),
                 "casebook is serving"
             );
@@ -123,6 +129,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Projections {
             command: ProjectionsCommand::Rebuild { names },
         } => rebuild(&settings, &names).await,
+        Command::Demo => demo(&settings).await,
     }
 }
 
@@ -183,6 +190,37 @@ async fn add_user(
         users::UserStoreError::Db(e) => e.to_string(),
     })?;
     println!("{id}");
+    Ok(())
+}
+
+async fn demo(settings: &Settings) -> Result<(), String> {
+    let summary = crate::demo::run(settings).await?;
+    println!(
+        "casebook demo: {} synthetic cases of commune {} (Phường Đoàn Kết, Lai Châu) in {}",
+        summary.cases,
+        crate::demo::COMMUNE,
+        settings.database_url
+    );
+    println!("The passwords are shown this once; note them now.\n");
+    println!(
+        "{:<12} {:<18} {:<8} {:<24} password",
+        "username", "role", "unit", "name"
+    );
+    for (username, display, role, unit, password) in &summary.accounts {
+        println!(
+            "{username:<12} {:<18} {unit:<8} {display:<24} {password}",
+            role.code()
+        );
+    }
+    println!(
+        "\nStart it with `casebook serve{}` and open http://{}/",
+        if settings.database_url == "sqlite://data/casebook.db" {
+            String::new()
+        } else {
+            format!(" --database-url {}", settings.database_url)
+        },
+        settings.listen
+    );
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Every setting, as flags and environment variables.
@@ -60,6 +60,16 @@ pub struct Settings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "CASEBOOK_WORKERS", global = true)]
     pub workers: Option<usize>,
+    /// TLS certificate chain (PEM): with `--tls-key`, `serve` speaks HTTPS only.
+    #[arg(long, env = "CASEBOOK_TLS_CERT", global = true, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM, PKCS#8, PKCS#1 or SEC1), for `--tls-cert`.
+    #[arg(long, env = "CASEBOOK_TLS_KEY", global = true, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on an address other than loopback (behind a TLS proxy on another host).
+    #[arg(long, env = "CASEBOOK_ALLOW_PLAIN_HTTP", global = true, default_value_t = false,
+          num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub allow_plain_http: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,6 +92,11 @@ const KNOWN: &[&str] = &[
     "CASEBOOK_STATS_MIN_CELL",
     "CASEBOOK_VIEW_WAIT_MS",
     "CASEBOOK_WORKERS",
+    "CASEBOOK_TLS_CERT",
+    "CASEBOOK_TLS_KEY",
+    "CASEBOOK_ALLOW_PLAIN_HTTP",
+    // Not a server setting: the browser tests save README screenshots when it is 1.
+    "CASEBOOK_SCREENSHOTS",
 ];
 
 /// Refuses `CASEBOOK_*` variables casebook does not know (a typo would otherwise be ignored).
@@ -110,6 +125,24 @@ impl Settings {
         Duration::from_millis(u64::from(self.view_wait_ms))
     }
 
+    /// The certificate and key `serve` terminates TLS with, if given. Plain HTTP is refused on
+    /// an address other than loopback unless `CASEBOOK_ALLOW_PLAIN_HTTP=true`: personal data
+    /// would cross the network in clear.
+    pub fn tls(&self) -> Result<Option<(&Path, &Path)>, String> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Ok(Some((cert.as_path(), key.as_path()))),
+            (None, None) if self.listen.ip().is_loopback() || self.allow_plain_http => Ok(None),
+            (None, None) => Err(format!(
+                "refusing plain HTTP on {}, which is not a loopback address: give a certificate \
+                 and key (CASEBOOK_TLS_CERT and CASEBOOK_TLS_KEY, PEM files), or listen on \
+                 127.0.0.1 behind a TLS proxy on this host, or set CASEBOOK_ALLOW_PLAIN_HTTP=true \
+                 when a proxy on another host terminates TLS",
+                self.listen
+            )),
+            _ => Err("CASEBOOK_TLS_CERT and CASEBOOK_TLS_KEY go together: give both".into()),
+        }
+    }
+
     /// Settings for tests and tools: the defaults with a database URL.
     pub fn for_database(database_url: &str) -> Self {
         use clap::Parser;
@@ -121,5 +154,68 @@ impl Settings {
         let mut settings = Only::parse_from(["casebook"]).settings;
         settings.database_url = database_url.to_owned();
         settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(listen: &str) -> Settings {
+        let mut settings = Settings::for_database("sqlite://x.db");
+        settings.listen = listen.parse().unwrap();
+        settings
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback_unless_allowed() {
+        assert_eq!(on("127.0.0.1:8080").tls(), Ok(None));
+        assert_eq!(on("[::1]:8080").tls(), Ok(None));
+        let refused = on("0.0.0.0:8080").tls().unwrap_err();
+        assert!(
+            refused.contains("refusing plain HTTP on 0.0.0.0:8080"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("CASEBOOK_ALLOW_PLAIN_HTTP=true"),
+            "{refused}"
+        );
+        assert!(on("192.0.2.1:80").tls().is_err());
+        let mut allowed = on("0.0.0.0:8080");
+        allowed.allow_plain_http = true;
+        assert_eq!(allowed.tls(), Ok(None));
+    }
+
+    #[test]
+    fn a_certificate_and_key_mean_tls_anywhere() {
+        let mut settings = on("0.0.0.0:8443");
+        settings.tls_cert = Some("cert.pem".into());
+        settings.tls_key = Some("key.pem".into());
+        assert_eq!(
+            settings.tls(),
+            Ok(Some((Path::new("cert.pem"), Path::new("key.pem"))))
+        );
+        settings.tls_key = None;
+        assert!(settings.tls().unwrap_err().contains("go together"));
+    }
+
+    #[test]
+    fn the_flags_parse() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let s = Only::try_parse_from(["casebook", "--allow-plain-http", "--listen", "0.0.0.0:1"])
+            .unwrap()
+            .settings;
+        assert!(s.allow_plain_http);
+        let s = Only::try_parse_from(["casebook", "--allow-plain-http=false"])
+            .unwrap()
+            .settings;
+        assert!(!s.allow_plain_http);
+        assert!(Only::try_parse_from(["casebook", "--allow-plain-http=maybe"]).is_err());
+        assert!(Only::try_parse_from(["casebook", "--tls-cert", "c.pem"]).is_err());
     }
 }

@@ -14,6 +14,7 @@ use aggregates::deadlines::{RuleSet, WorkingCalendar};
 use projections::projector::Projections;
 use projections::Db;
 use std::net::TcpListener;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,6 +64,33 @@ pub fn case_services(settings: &Settings) -> Result<CaseServices, StartupError> 
     Ok(CaseServices::new(rules, calendar))
 }
 
+/// The TLS configuration from a PEM certificate chain and private key (rustls, ring provider).
+pub fn tls_config(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, StartupError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |what: &str, path: &Path, e: &dyn std::fmt::Display| {
+        StartupError::Config(format!("{what} {}: {e}", path.display()))
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| bad("CASEBOOK_TLS_CERT", cert, &e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad("CASEBOOK_TLS_CERT", cert, &e))?;
+    if certs.is_empty() {
+        return Err(bad(
+            "CASEBOOK_TLS_CERT",
+            cert,
+            &"no certificate in the file",
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| bad("CASEBOOK_TLS_KEY", key, &e))?;
+    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StartupError::Config(format!("TLS: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| StartupError::Config(format!("CASEBOOK_TLS_CERT and CASEBOOK_TLS_KEY: {e}")))
+}
+
 /// Connects, migrates and loads the unit registry (first start).
 pub async fn open_store(settings: &Settings) -> Result<Db, StartupError> {
     let db = store::connect(&settings.database_url, settings.db_max_connections).await?;
@@ -73,6 +101,8 @@ pub async fn open_store(settings: &Settings) -> Result<Db, StartupError> {
 
 pub struct Application {
     port: u16,
+    /// Whether `serve` speaks HTTPS (a certificate and key were given).
+    tls: bool,
     server: Server,
     pub db: Db,
     projections: Arc<Projections>,
@@ -91,6 +121,10 @@ impl Application {
 
     /// The server taking business "now" from `clock` (tests give a clock they control).
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Self, StartupError> {
+        let tls = match settings.tls().map_err(StartupError::Config)? {
+            Some((cert, key)) => Some(tls_config(cert, key)?),
+            None => None,
+        };
         let services = case_services(&settings)?;
         let db = open_store(&settings).await?;
         let directory = UnitDirectory::load(&db).await?;
@@ -137,13 +171,14 @@ impl Application {
         if let Some(token) = &setup_token {
             println!(
                 "casebook: no administrator yet. Create the first one in a browser, once: \
-                 http://{}/setup/{token}",
+                 {}://{}/setup/{token}",
+                if tls.is_some() { "https" } else { "http" },
                 state.settings.listen
             );
         }
         let web_state = web::Data::new(web_state);
         tasks.push(tokio::spawn(housekeeping(db.clone())));
-        let mut server =
+        let server =
             HttpServer::new(move || {
                 App::new()
                     .app_data(state.clone())
@@ -158,8 +193,13 @@ impl Application {
                     .wrap(middleware::from_fn(http::observe))
                     .configure(http::routes)
                     .configure(crate::web::routes)
-            })
-            .listen(listener)
+            });
+        let tls_enabled = tls.is_some();
+        let server = match tls {
+            Some(config) => server.listen_rustls_0_23(listener, config),
+            None => server.listen(listener),
+        };
+        let mut server = server
             .map_err(|source| StartupError::Listen {
                 addr: "listener".into(),
                 source,
@@ -170,6 +210,7 @@ impl Application {
         }
         Ok(Self {
             port,
+            tls: tls_enabled,
             server: server.run(),
             db,
             projections: state_projections,
@@ -181,6 +222,15 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// `https` when the server terminates TLS itself, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// The console's one-time setup token (`/setup/{token}`), when no admin existed at start.

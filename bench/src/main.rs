@@ -738,7 +738,16 @@ async fn main() {
         preload: preload_stats,
         sqlite_preload,
     };
-    let text = report(&figures);
+    let mut text = report(&figures);
+    // The console's page weight is measured by the browser tests (tests/browser/weight.rs),
+    // which keep their own section of the file: carry it over.
+    if let Ok(old) = std::fs::read_to_string(&args.out) {
+        const BEGIN: &str = "<!-- page-weight:begin -->";
+        const END: &str = "<!-- page-weight:end -->";
+        if let (Some(a), Some(b)) = (old.find(BEGIN), old.find(END)) {
+            text = format!("{}\n\n{}\n", text.trim_end(), &old[a..b + END.len()]);
+        }
+    }
     std::fs::write(&args.out, &text).expect("write the report");
     println!("{text}");
     let _ = pg;

@@ -112,10 +112,13 @@ pub fn same_origin(req: &HttpRequest) -> bool {
     if fetch_site.is_some_and(|s| s != "same-origin" && s != "none") {
         return false;
     }
+    // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` on a same-origin form
+    // post (Fetch, "serializing a request origin"); `Sec-Fetch-Site` then says where it came from.
     let origin = req
         .headers()
         .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok());
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| !(*o == "null" && fetch_site.is_some()));
     if let Some(origin) = origin {
         let host = req
             .headers()
