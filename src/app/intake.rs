@@ -7,7 +7,7 @@ use crate::http::dto::ReportDto;
 use crate::http::errors::{ApiError, Bilingual, FieldError};
 use crate::http::session::Caller;
 use crate::http::AppState;
-use crate::store::case_numbers;
+use crate::store::{case_numbers, idempotency};
 use aggregates::case::commands::{CaseAction, CaseCommand};
 use aggregates::deadlines::calendar::local_date;
 use aggregates::policy::{authorize_on_case, Action};
@@ -34,6 +34,43 @@ pub struct Received {
 /// answer lost with a process that died after the commit, or a form sent twice), answers with
 /// those cases rather than open them again.
 pub async fn receive_report(
+    state: &AppState,
+    caller: &Caller,
+    dto: ReportDto,
+    key: Option<String>,
+) -> Result<Received, ApiError> {
+    let Some(key) = key else {
+        return receive_once(state, caller, dto, None).await;
+    };
+    // Two sends of one key at the same instant (a double click) must not both pass the check
+    // for cases the key opened: the key is held while the report is received. Its own name, so
+    // that the API's Idempotency-Key reservation around this call does not wait for itself.
+    let lock = format!("intake:{key}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match idempotency::reserve(&state.db, caller.id(), &lock, "intake", chrono::Utc::now())
+            .await?
+        {
+            idempotency::Reservation::Reserved => break,
+            _ if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            _ => {
+                return Err(ApiError::new(
+                    actix_web::http::StatusCode::CONFLICT,
+                    "idempotency_in_progress",
+                    "Báo cáo này đang được tiếp nhận",
+                    "This report is still being received",
+                ))
+            }
+        }
+    }
+    let received = receive_once(state, caller, dto, Some(key)).await;
+    idempotency::release(&state.db, caller.id(), &lock).await?;
+    received
+}
+
+async fn receive_once(
     state: &AppState,
     caller: &Caller,
     dto: ReportDto,

@@ -194,7 +194,6 @@ async fn a_double_submitted_step_writes_one_event() {
 /// today: the console's intake checks its `form_id` against the events before committing, so two
 /// posts in flight both pass the check (the API's `Idempotency-Key` reserves the key first).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails: a double-clicked intake opens two cases (console intake form_id race), see the report"]
 async fn a_double_submitted_intake_opens_its_cases_once() {
     let app = TestApp::spawn(Store::Sqlite).await;
     let cast = app.cast().await;
