@@ -341,7 +341,8 @@ pub struct DeadlineView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LinkedCase {
     pub case_id: Uuid,
-    /// `previous_episode` (an earlier case of the same child) or `duplicate_of`.
+    /// `previous_episode` (an earlier case of the same child), `duplicate_of`, `same_child`
+    /// (linked as the same child) or `not_same_child` (found to be another child).
     pub relation: String,
 }
 
@@ -416,6 +417,20 @@ pub struct CaseDocument {
     pub corrections: Vec<CorrectionView>,
     pub deadlines: Vec<DeadlineView>,
     pub linked_cases: Vec<LinkedCase>,
+    /// Reports about the child received after the one that opened the case.
+    pub attached_reports: Vec<AttachedReportView>,
+}
+
+/// A later report attached to the case (no personal data: that is the case's own child block).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttachedReportView {
+    pub sequence: u64,
+    pub report_id: Uuid,
+    pub received_at: String,
+    pub received_by: Uuid,
+    pub intake_point: String,
+    pub channel: String,
+    pub abuse_types: Vec<String>,
 }
 
 fn opt_str<T: std::fmt::Display>(value: &Option<T>) -> Option<String> {
@@ -524,6 +539,18 @@ pub fn case_document(
             relation: "previous_episode".into(),
         });
     }
+    if let Some(link) = case.child_links.last() {
+        linked_cases.push(LinkedCase {
+            case_id: link.same_as_case_id,
+            relation: "same_child".into(),
+        });
+    }
+    for other in r.not_same_as.iter().chain(&case.distinct_from) {
+        linked_cases.push(LinkedCase {
+            case_id: *other,
+            relation: "not_same_child".into(),
+        });
+    }
     if let Some(linked) = case.closure.as_ref().and_then(|c| c.fact.linked_case_id) {
         linked_cases.push(LinkedCase {
             case_id: linked,
@@ -573,7 +600,7 @@ pub fn case_document(
         id: r.case_id,
         case_number: r.case_number.clone(),
         report_id: r.report_id,
-        child_id: r.child_id,
+        child_id: case.child_id().unwrap_or(r.child_id),
         status: case.status.code().to_owned(),
         version: case.version,
         acting_unit: case
@@ -750,5 +777,18 @@ pub fn case_document(
             .map(|d| deadline_view(d, now))
             .collect(),
         linked_cases,
+        attached_reports: case
+            .attached_reports
+            .iter()
+            .map(|a| AttachedReportView {
+                sequence: a.sequence,
+                report_id: a.fact.report_id,
+                received_at: ts(a.fact.received_at),
+                received_by: a.fact.received_by,
+                intake_point: a.fact.intake_point.code().to_owned(),
+                channel: a.fact.channel.code().to_owned(),
+                abuse_types: codes(&a.fact.abuse_types),
+            })
+            .collect(),
     })
 }

@@ -11,7 +11,7 @@ pub mod person;
 pub mod rules;
 pub mod score;
 
-pub use person::{Birth, Keys, Person};
+pub use person::{Birth, Folded, Keys, Person};
 pub use rules::{MatchRules, MatchRulesError};
 pub use score::{compare, Comparison, Level, Reason};
 
