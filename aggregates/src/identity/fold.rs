@@ -25,12 +25,26 @@ pub fn fold(text: &str) -> String {
         .join(" ")
 }
 
-/// The words of a folded name.
+/// The words of a folded name. Besides [`fold`], the keystrokes of the other two Vietnamese
+/// input methods typed with the method off are dropped: VNI's digits (`Nguye6n4`) and VIQR's
+/// marks (`Nguye^~n`, `Thi.`), since a name holds neither digits nor such signs; a hyphen or
+/// an underscore still separates words.
 pub fn tokens(text: &str) -> Vec<String> {
-    fold(text)
-        .split(' ')
-        .filter(|t| !t.is_empty())
+    let cleaned: String = text
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .filter_map(|c| match c {
+            'đ' | 'Đ' => Some('d'),
+            c if c.is_alphabetic() => Some(c),
+            c if c.is_whitespace() || matches!(c, '-' | '_' | ',' | '/') => Some(' '),
+            _ => None,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    cleaned
+        .split_whitespace()
         .map(telex_token)
+        .filter(|t| !t.is_empty())
         .collect()
 }
 
@@ -133,6 +147,13 @@ mod tests {
         ] {
             assert_eq!(telex_token(word), word);
         }
+    }
+
+    #[test]
+    fn vni_and_viqr_keystrokes_fold_away() {
+        assert_eq!(tokens("Nguye6n4 Thi5 Mai"), vec!["nguyen", "thi", "mai"]);
+        assert_eq!(tokens("Nguye^~n Thi. Ma(i"), vec!["nguyen", "thi", "mai"]);
+        assert_eq!(tokens("Hồ-Thị  Lan"), vec!["ho", "thi", "lan"]);
     }
 
     #[test]

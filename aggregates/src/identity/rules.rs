@@ -66,9 +66,18 @@ pub struct MatchRules {
     pub possible_at: f64,
     /// Jaro-Winkler similarity from which two name parts count as the same name mistyped.
     pub name_similar_at: f64,
+    #[serde(default, rename = "_require_names")]
+    _require_names_comment: Option<String>,
+    /// Offer a pair only when both children have a name.
+    #[serde(default = "yes")]
+    pub require_names: bool,
     pub weights: BTreeMap<String, f64>,
     pub age: AgeTolerance,
     pub middle_markers: MiddleMarkers,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

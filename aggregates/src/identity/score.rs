@@ -101,7 +101,10 @@ pub fn compare(a: &Keys, b: &Keys, rules: &MatchRules) -> Comparison {
     age(a, b, &mut tally);
     places(a, b, &mut tally);
     let score: f64 = tally.reasons.iter().map(|r| r.points).sum();
-    let level = if score >= rules.likely_at {
+    let unnamed = a.name.is_empty() || b.name.is_empty();
+    let level = if unnamed && rules.require_names {
+        None
+    } else if score >= rules.likely_at {
         Some(Level::Likely)
     } else if score >= rules.possible_at {
         Some(Level::Possible)
@@ -136,7 +139,7 @@ fn names(a: &Keys, b: &Keys, t: &mut Tally<'_>) {
     // crossed over.
     if let (Some(fa), Some(ga), Some(fb), Some(gb)) = (a.family(), a.given(), b.family(), b.given())
     {
-        if fa == gb && ga == fb && fa != ga {
+        if similar_word(fa, gb, t.rules) && similar_word(ga, fb, t.rules) && fa != ga {
             t.add(
                 "same_name_other_order",
                 "trùng họ tên, khác thứ tự",
@@ -169,7 +172,10 @@ fn names(a: &Keys, b: &Keys, t: &mut Tally<'_>) {
     if !ma.is_empty() && !mb.is_empty() {
         if ma == mb {
             t.add("same_middle_name", "trùng tên đệm", "same middle name");
-        } else if !ma.iter().any(|m| mb.contains(m)) {
+        } else if !ma
+            .iter()
+            .any(|m| mb.iter().any(|n| similar_word(m, n, t.rules)))
+        {
             t.add(
                 "different_middle_name",
                 "khác tên đệm",
