@@ -179,16 +179,30 @@ impl MatchQueryDto {
     }
 }
 
-/// The view rows worth scoring for a search: sharing a name word, born near enough.
-async fn candidate_rows(state: &AppState, keys: &Keys) -> Result<Vec<IdentityRow>, ApiError> {
+/// The cases of the identities view that may be about the child with `keys`, scored and best
+/// first, at most [`MAX_CANDIDATES`]: the rows sharing a name word, born near enough, reaching
+/// the `possible` threshold. What grows with the number of children (the benchmark measures it).
+pub async fn scored_candidates(
+    db: &projections::Db,
+    rules: &aggregates::identity::MatchRules,
+    keys: &Keys,
+) -> Result<Vec<(IdentityRow, Comparison)>, sqlx::Error> {
     let years = keys.birth.map(|b| {
         let year = b.year.floor() as i64;
         let spread = (2.0 * (b.uncertainty + 1.0)).ceil() as i64 + 1;
         (year - spread, year + spread)
     });
-    identity_queries::candidates(&state.db, &keys.name, years, MAX_SCANNED)
-        .await
-        .map_err(|e| ApiError::internal(&e))
+    let rows = identity_queries::candidates(db, &keys.name, years, MAX_SCANNED).await?;
+    let mut scored: Vec<(IdentityRow, Comparison)> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let c = compare(keys, &Keys::from_folded(&row.folded, rules), rules);
+            c.level.is_some().then_some((row, c))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
+    scored.truncate(MAX_CANDIDATES);
+    Ok(scored)
 }
 
 /// Search before create: the cases that may be about the child of a report being taken.
@@ -207,20 +221,9 @@ pub async fn matches(
     let person = body.value.parse(&state)?;
     wait_for_views(&state, &caller, &req, &[IDENTITIES]).await?;
     let keys = Keys::of(&person, &state.matching);
-    let mut scored: Vec<(IdentityRow, Comparison)> = candidate_rows(&state, &keys)
-        .await?
-        .into_iter()
-        .filter_map(|row| {
-            let c = compare(
-                &keys,
-                &Keys::from_folded(&row.folded, &state.matching),
-                &state.matching,
-            );
-            c.level.is_some().then_some((row, c))
-        })
-        .collect();
-    scored.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
-    scored.truncate(MAX_CANDIDATES);
+    let scored = scored_candidates(&state.db, &state.matching, &keys)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
     let now = state.clock.now();
     let mut candidates = Vec::new();
     let mut shown = Vec::new();

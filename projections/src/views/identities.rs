@@ -117,6 +117,45 @@ fn keyed(person: &Person) -> Vec<Arg> {
     ]
 }
 
+/// A reported case's row.
+pub struct NewIdentity<'a> {
+    pub case_id: Uuid,
+    pub child_id: Uuid,
+    pub case_number: String,
+    pub acting: &'a aggregates::units::UnitPath,
+    pub person: Person,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Inserts the row of a reported case into `table` (the live table, or a benchmark's).
+pub async fn insert<C: Conn>(
+    c: &mut C,
+    table: &str,
+    row: &NewIdentity<'_>,
+) -> Result<(), sqlx::Error> {
+    let mut values = args![
+        row.case_id,
+        row.child_id,
+        row.case_number.clone(),
+        "reported",
+        1i64,
+        unit_path_key(row.acting),
+        row.acting.unit().to_string()
+    ];
+    values.extend(keyed(&row.person));
+    values.push(row.at.into());
+    c.exec(
+        &format!(
+            "INSERT INTO {table} (case_id, child_id, case_number, status, open, acting_path, acting_unit,
+                given_key, family_key, birth_year, folded, person, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ),
+        values,
+    )
+    .await
+    .map(|_| ())
+}
+
 /// Applies a batch of events in log order, one statement per event that changes the view
 /// (intake, status, transfer, links and child corrections are rare next to the other steps).
 pub async fn apply_batch<C: Conn>(
@@ -131,26 +170,15 @@ pub async fn apply_batch<C: Conn>(
         let at = e.event.metadata.recorded_at;
         match &e.event.event {
             CaseEvent::CaseReported(r) => {
-                let mut values = args![
-                    id,
-                    r.child_id,
-                    r.case_number.clone(),
-                    "reported",
-                    1i64,
-                    unit_path_key(&r.incident_unit),
-                    r.incident_unit.unit().to_string()
-                ];
-                values.extend(keyed(&person_of(r)));
-                values.push(at.into());
-                c.exec(
-                    &format!(
-                        "INSERT INTO {t} (case_id, child_id, case_number, status, open, acting_path, acting_unit,
-                            given_key, family_key, birth_year, folded, person, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                    ),
-                    values,
-                )
-                .await?;
+                let row = NewIdentity {
+                    case_id: id,
+                    child_id: r.child_id,
+                    case_number: r.case_number.clone(),
+                    acting: &r.incident_unit,
+                    person: person_of(r),
+                    at,
+                };
+                insert(c, &t, &row).await?;
                 for other in &r.not_same_as {
                     distinct_pair(c, &distinct, id, *other).await?;
                 }
