@@ -57,9 +57,12 @@ fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// Cases whose child shares a name word (as family or given name) with the search, born in
-/// `years` when both are known. Blocking on name words keeps a search to a small part of the
-/// view; a name mistyped in every word is left to the duplicates worklist.
+/// Cases whose child may carry the searched name: the given name is one of the search's
+/// words (which also finds names written in another order), or the family name is and the
+/// given name starts with the same letter as one of them (a mistyped given name usually keeps
+/// its first letter). Born in `years` when both births are known. This keeps a search for a
+/// Nguyễn (about 38 % of Vietnamese) to a small part of the view; a name mistyped in every word
+/// is left to the duplicates worklist.
 pub async fn candidates(
     db: &Db,
     words: &[String],
@@ -69,21 +72,29 @@ pub async fn candidates(
     if words.is_empty() {
         return Ok(Vec::new());
     }
+    let mut initials: Vec<String> = words
+        .iter()
+        .filter_map(|w| w.chars().next().map(String::from))
+        .collect();
+    initials.sort();
+    initials.dedup();
     let n = words.len();
     let mut args: Vec<Arg> = Vec::new();
-    for w in words.iter().chain(words) {
+    for w in words.iter().chain(words).chain(&initials) {
         args.push(Arg::from(w.clone()));
     }
     let mut sql = format!(
-        "SELECT {COLUMNS} FROM child_identities WHERE (given_key IN ({}) OR family_key IN ({}))",
+        "SELECT {COLUMNS} FROM child_identities WHERE (given_key IN ({}) OR (family_key IN ({}) \
+         AND substr(given_key, 1, 1) IN ({})))",
         placeholders(1, n),
-        placeholders(n + 1, n)
+        placeholders(n + 1, n),
+        placeholders(2 * n + 1, initials.len())
     );
     if let Some((from, to)) = years {
         sql.push_str(&format!(
             " AND (birth_year IS NULL OR birth_year BETWEEN ${} AND ${})",
-            2 * n + 1,
-            2 * n + 2
+            args.len() + 1,
+            args.len() + 2
         ));
         args.push(Arg::Int(Some(from)));
         args.push(Arg::Int(Some(to)));
