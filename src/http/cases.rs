@@ -559,7 +559,7 @@ pub async fn report(
             if let Some(target) = pc.attach_to {
                 // A report about the child of an open case joins that case (issue 12).
                 attached.push(
-                    super::children::attach_command(&state, &actor, now, i, target, report).await?,
+                    super::attach::attach_command(&state, &actor, now, i, target, report).await?,
                 );
                 continue;
             }

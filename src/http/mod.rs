@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod attach;
 pub mod cases;
 pub mod child_links;
 pub mod children;
