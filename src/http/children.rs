@@ -54,6 +54,9 @@ pub struct ChildSearchDto {
 pub struct MatchQueryDto {
     /// When the report was received (an estimated age is an age on that day); default now.
     pub received_at: Option<String>,
+    /// Where the incident happened: stands for the child's commune when that is not known
+    /// (as it does for the reported children the search is compared with).
+    pub incident_unit: Option<String>,
     pub child: ChildSearchDto,
 }
 
@@ -153,6 +156,11 @@ impl MatchQueryDto {
             None => Some(Sex::Unknown),
         };
         let ethnicity = f.opt_text::<200>("child.ethnicity", c.ethnicity.as_deref());
+        let incident = match self.incident_unit.as_deref() {
+            Some(raw) => unit_path(&mut f, &state.units, "incident_unit", raw)
+                .map(|p| Some(p.unit().to_string())),
+            None => Some(None),
+        };
         let residence = match c.residence_unit.as_deref() {
             Some(raw) => unit_path(&mut f, &state.units, "child.residence_unit", raw)
                 .map(|p| Some(p.unit().to_string())),
@@ -171,7 +179,7 @@ impl MatchQueryDto {
             age_as_of: received.map(local_date),
             sex: sex.unwrap_or_default(),
             ethnicity: text(ethnicity),
-            residence_unit: residence.flatten(),
+            residence_unit: residence.flatten().or(incident.flatten()),
             school: text(school),
             parent_name: text(parent_name),
             parent_phone: text(parent_phone),

@@ -154,6 +154,24 @@ async fn a_worker_sees_the_children_of_its_commune_and_only_existence_elsewhere(
         .await
         .iter()
         .any(|(_, v)| v == "child_match"));
+    // The incident commune of the report being taken stands for an unknown residence.
+    let found = candidates(
+        &app,
+        &cast.worker,
+        json!({"incident_unit": COMMUNE, "child": {"full_name": "Lo Thi Mai", "estimated_age": 9}}),
+    )
+    .await;
+    let mine = found
+        .iter()
+        .find(|c| c["case_id"] == here.as_str())
+        .unwrap();
+    let codes: Vec<&str> = mine["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"same_residence"), "{codes:?}");
 }
 both_stores!(a_worker_sees_the_children_of_its_commune_and_only_existence_elsewhere);
 

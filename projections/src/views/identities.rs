@@ -89,7 +89,13 @@ pub fn person_of(r: &CaseReported) -> Person {
         age_as_of: Some(local_date(r.received_at)),
         sex: r.child.sex,
         ethnicity: r.child.ethnicity.as_ref().map(ToString::to_string),
-        residence_unit: r.child.residence_unit.as_ref().map(ToString::to_string),
+        // The incident commune stands for an unknown residence (the search does the same).
+        residence_unit: r
+            .child
+            .residence_unit
+            .as_ref()
+            .map(ToString::to_string)
+            .or_else(|| Some(r.incident_unit.unit().to_string())),
         school: r.child.school.as_ref().map(ToString::to_string),
         parent_name: parent.and_then(|p| p.name.as_ref().map(ToString::to_string)),
         parent_phone: parent.and_then(|p| p.phone.as_ref().map(ToString::to_string)),
