@@ -51,6 +51,24 @@ pub enum Command {
     /// people, with random passwords printed once, and a few dozen synthetic cases at every
     /// stage. Refused on a store that already holds cases.
     Demo,
+    /// The child matcher (issue 12).
+    Children {
+        #[command(subcommand)]
+        command: ChildrenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChildrenCommand {
+    /// Measure the matcher on a labelled fixture (same shape as
+    /// aggregates/data/matching-fixture.json; the shipped one when none is given), with the
+    /// matching rules in force (CASEBOOK_MATCHING): prints precision and recall.
+    Evaluate {
+        fixture: Option<PathBuf>,
+        /// Also list every pair judged wrongly.
+        #[arg(long)]
+        mistakes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,6 +132,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                     password_stdin: _,
                 },
         } => add_user(&settings, &username, &grants, display_name.as_deref()).await,
+        Command::Children {
+            command: ChildrenCommand::Evaluate { fixture, mistakes },
+        } => evaluate(&settings, fixture.as_deref(), mistakes),
         Command::Units {
             command: UnitsCommand::Import { file },
         } => {
@@ -273,6 +294,49 @@ async fn rebuild(settings: &Settings, names: &[String]) -> Result<(), String> {
             view.name(),
             n as f64 / secs.max(1e-9)
         );
+    }
+    Ok(())
+}
+
+/// `casebook children evaluate`: every pair of the fixture compared, as `possible` or better
+/// counting as found (what an operator is shown at intake).
+fn evaluate(
+    settings: &Settings,
+    fixture: Option<&std::path::Path>,
+    mistakes: bool,
+) -> Result<(), String> {
+    use aggregates::identity::evaluate::{evaluate, parse_fixture};
+    let rules = startup::matching_rules(settings).map_err(|e| e.to_string())?;
+    let (json, name) = match fixture {
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (
+            aggregates::identity::SHIPPED_FIXTURE_JSON.to_owned(),
+            "the shipped fixture (aggregates/data/matching-fixture.json)".to_owned(),
+        ),
+    };
+    let fixture = parse_fixture(&json).map_err(|e| format!("{name}: {e}"))?;
+    let result = evaluate(&fixture, &rules);
+    println!("fixture: {name}");
+    println!(
+        "records: {}, pairs: {}, pairs of the same child: {}",
+        fixture.records.len(),
+        result.pairs,
+        result.true_positives + result.false_negatives
+    );
+    println!(
+        "found: {} right, {} wrong; missed: {}",
+        result.true_positives, result.false_positives, result.false_negatives
+    );
+    println!("precision: {:.3}", result.precision());
+    println!("recall: {:.3}", result.recall());
+    if mistakes {
+        for (a, b, score, same) in &result.mistakes {
+            let what = if *same { "missed" } else { "wrongly found" };
+            println!("  {what}: {a} / {b} (score {score:.1})");
+        }
     }
     Ok(())
 }

@@ -37,6 +37,10 @@ pub struct Settings {
     /// A holiday calendar file replacing the shipped one (same shape as aggregates/data/vn-holidays.json).
     #[arg(long, env = "CASEBOOK_CALENDAR", global = true)]
     pub calendar: Option<PathBuf>,
+    /// Child-matching weights and thresholds replacing the shipped ones (same shape as
+    /// aggregates/data/matching-rules.json).
+    #[arg(long, env = "CASEBOOK_MATCHING", global = true)]
+    pub matching: Option<PathBuf>,
     /// How long a session token lives.
     #[arg(long, env = "CASEBOOK_SESSION_TTL_MINUTES", global = true, default_value_t = 480,
           value_parser = clap::value_parser!(u32).range(5..=1440))]
@@ -86,6 +90,7 @@ const KNOWN: &[&str] = &[
     "CASEBOOK_LOG_FORMAT",
     "CASEBOOK_RULES",
     "CASEBOOK_CALENDAR",
+    "CASEBOOK_MATCHING",
     "CASEBOOK_SESSION_TTL_MINUTES",
     "CASEBOOK_DB_MAX_CONNECTIONS",
     "CASEBOOK_MAX_BODY_BYTES",

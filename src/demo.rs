@@ -327,11 +327,11 @@ impl Demo {
         let report_id = Uuid::now_v7();
         let year = local_date(received).year();
         let mut commands = Vec::new();
-        for (child, _) in parsed.children {
+        for parsed_child in parsed.children {
             let mut report = parsed.template.clone();
             report.case_id = Uuid::now_v7();
             report.report_id = report_id;
-            report.child = child;
+            report.child = parsed_child.child;
             report.child_id = Uuid::now_v7();
             commands.push(report);
         }

@@ -11,6 +11,7 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 use aggregates::case::CaseServices;
 use aggregates::deadlines::{RuleSet, WorkingCalendar};
+use aggregates::identity::MatchRules;
 use projections::projector::Projections;
 use projections::Db;
 use std::net::TcpListener;
@@ -91,6 +92,21 @@ pub fn tls_config(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, Start
         .map_err(|e| StartupError::Config(format!("CASEBOOK_TLS_CERT and CASEBOOK_TLS_KEY: {e}")))
 }
 
+/// The child-matching rules in force: the shipped ones or the configured file.
+pub fn matching_rules(settings: &Settings) -> Result<MatchRules, StartupError> {
+    match &settings.matching {
+        Some(path) => {
+            let json = std::fs::read_to_string(path).map_err(|e| {
+                StartupError::Config(format!("CASEBOOK_MATCHING {}: {e}", path.display()))
+            })?;
+            MatchRules::from_json(&json).map_err(|e| {
+                StartupError::Config(format!("CASEBOOK_MATCHING {}: {e}", path.display()))
+            })
+        }
+        None => Ok(MatchRules::shipped()),
+    }
+}
+
 /// Connects, migrates and loads the unit registry (first start).
 pub async fn open_store(settings: &Settings) -> Result<Db, StartupError> {
     let db = store::connect(&settings.database_url, settings.db_max_connections).await?;
@@ -126,6 +142,7 @@ impl Application {
             None => None,
         };
         let services = case_services(&settings)?;
+        let matching = Arc::new(matching_rules(&settings)?);
         let db = open_store(&settings).await?;
         let directory = UnitDirectory::load(&db).await?;
         let projections = Projections::new(db.clone());
@@ -164,6 +181,7 @@ impl Application {
             projections,
             metrics: Metrics::default(),
             recent_writers: http::RecentWriters::default(),
+            matching,
         });
         // The console's first-run setup: while no admin exists, a one-time link (its token kept
         // hashed, in memory, single use) through which the first admin is created.

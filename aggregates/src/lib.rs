@@ -8,6 +8,7 @@
 pub mod case;
 pub mod codes;
 pub mod deadlines;
+pub mod identity;
 pub mod policy;
 pub mod text;
 pub mod units;

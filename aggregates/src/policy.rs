@@ -78,6 +78,8 @@ pub enum Action {
     CorrectFact,
     /// Ask the hotline for support, or withdraw the request (ND56 art. 31(3)).
     RequestHotlineSupport,
+    /// Say two cases are (or, undoing it, are not) about the same child, or that they are not.
+    LinkChild,
     // Case reads
     ReadCase,
     ReadHistory,
@@ -113,7 +115,8 @@ impl Action {
             Action::DecideSeparation | Action::DecidePlan | Action::DecideClosure => &[Approver],
             Action::RecordNeedsMeeting
             | Action::RecordCourtAction
-            | Action::RequestHotlineSupport => &[SocialWorker, Approver],
+            | Action::RequestHotlineSupport
+            | Action::LinkChild => &[SocialWorker, Approver],
             Action::RecordReferral => &[HotlineOperator, SocialWorker],
             // Supervisors may leave audit remarks; they never edit case facts.
             Action::AddNote => &[HotlineOperator, SocialWorker, Approver, Supervisor],

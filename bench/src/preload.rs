@@ -220,6 +220,7 @@ pub fn build_case(
             },
             reporter: None,
             previous_case_id: None,
+            not_same_as: Vec::new(),
         })),
     );
     let t = |hours: i64| received_at + Duration::hours(hours);

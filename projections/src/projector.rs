@@ -7,7 +7,7 @@
 use crate::db::Db;
 use crate::log::{self, LogError, LoggedEvent, Position};
 use crate::sql::Conn;
-use crate::views::{cases, deadlines, Dialect, Names};
+use crate::views::{cases, deadlines, identities, Dialect, Names};
 use chrono::Utc;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,21 +16,24 @@ use tokio::sync::{watch, Notify};
 
 pub const CASES: &str = cases::NAME;
 pub const DEADLINES: &str = deadlines::NAME;
+pub const IDENTITIES: &str = identities::NAME;
 
 /// The projections casebook keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum View {
     Cases,
     Deadlines,
+    Identities,
 }
 
 impl View {
-    pub const ALL: [View; 2] = [View::Cases, View::Deadlines];
+    pub const ALL: [View; 3] = [View::Cases, View::Deadlines, View::Identities];
 
     pub fn name(self) -> &'static str {
         match self {
             View::Cases => cases::NAME,
             View::Deadlines => deadlines::NAME,
+            View::Identities => identities::NAME,
         }
     }
 
@@ -42,6 +45,7 @@ impl View {
         match self {
             View::Cases => cases::VERSION,
             View::Deadlines => deadlines::VERSION,
+            View::Identities => identities::VERSION,
         }
     }
 
@@ -49,6 +53,7 @@ impl View {
         match self {
             View::Cases => cases::TABLES,
             View::Deadlines => deadlines::TABLES,
+            View::Identities => identities::TABLES,
         }
     }
 
@@ -56,6 +61,7 @@ impl View {
         match self {
             View::Cases => cases::ddl(d, n),
             View::Deadlines => deadlines::ddl(d, n),
+            View::Identities => identities::ddl(d, n),
         }
     }
 
@@ -69,6 +75,7 @@ impl View {
         match self {
             View::Cases => cases::apply_batch(c, n, events).await,
             View::Deadlines => deadlines::apply_batch(c, n, events).await,
+            View::Identities => identities::apply_batch(c, n, events).await,
         }
     }
 }

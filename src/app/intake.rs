@@ -21,6 +21,9 @@ use uuid::Uuid;
 pub struct OpenedCase {
     pub id: Uuid,
     pub case_number: String,
+    /// The report was attached to this open case of the child rather than opening one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attached: bool,
 }
 
 /// What a received report opened.
@@ -84,6 +87,7 @@ async fn receive_once(
                 .map(|(id, number, _)| OpenedCase {
                     id: *id,
                     case_number: number.clone(),
+                    attached: false,
                 })
                 .collect();
             return Ok(Received {
@@ -105,25 +109,36 @@ async fn receive_once(
     let year = local_date(template.received_at).year();
     // Check every child's case before numbers are taken, so a refusal leaves no gap.
     let mut commands = Vec::new();
-    for (child, previous_case_id) in parsed.children {
+    let mut attached = Vec::new();
+    for (i, pc) in parsed.children.into_iter().enumerate() {
         let mut report = template.clone();
-        report.case_id = Uuid::now_v7();
         report.report_id = report_id;
-        report.child = child;
+        report.child = pc.child;
+        report.not_same_as = pc.not_same_as;
+        if let Some(target) = pc.attach_to {
+            // A report about the child of an open case joins that case (issue 12).
+            attached.push(
+                crate::http::attach::attach_command(state, &actor, now, i, target, report).await?,
+            );
+            continue;
+        }
+        report.case_id = Uuid::now_v7();
+        let previous_case_id = pc.previous;
         report.previous_case_id = previous_case_id;
         report.child_id = match previous_case_id {
             Some(previous) => {
                 let earlier = state.commands.load(previous).await.map_err(exec_error)?;
                 let earlier = fold(&earlier);
-                // The earlier case must exist and be visible to the caller.
+                // The earlier case must exist and be visible to the caller; the new episode
+                // keeps the child's identity (as linked since, if it was).
                 let visible = earlier
                     .scope()
                     .is_some_and(|s| authorize_on_case(&actor, Action::ReadCase, &s).is_ok());
-                match earlier.report.as_ref().filter(|_| visible) {
-                    Some(r) => r.fact.child_id,
+                match earlier.child_id().filter(|_| visible) {
+                    Some(child_id) => child_id,
                     None => {
                         return Err(ApiError::validation(vec![FieldError::new(
-                            "children.previous_case_id",
+                            format!("children[{i}].previous_case_id"),
                             "case_not_found",
                             Bilingual::new("Không tìm thấy hồ sơ trước", "No such earlier case"),
                         )]))
@@ -143,7 +158,11 @@ async fn receive_once(
             .map_err(ApiError::from)?;
         commands.push(command);
     }
-    let first = case_numbers::allocate(&state.db, &province, year, commands.len() as i64).await?;
+    let first = if commands.is_empty() {
+        0
+    } else {
+        case_numbers::allocate(&state.db, &province, year, commands.len() as i64).await?
+    };
     let mut cases = Vec::new();
     let mut opened = Vec::new();
     for (i, mut command) in commands.into_iter().enumerate() {
@@ -155,6 +174,7 @@ async fn receive_once(
         opened.push(OpenedCase {
             id: report.case_id,
             case_number: number,
+            attached: false,
         });
         cases.push((report.case_id, command));
     }
@@ -165,11 +185,25 @@ async fn receive_once(
         recorded_at: now,
         idempotency_key: key,
     };
-    state
-        .commands
-        .open(cases, &base)
-        .await
-        .map_err(exec_error)?;
+    for (case_id, case_number, command) in attached {
+        state
+            .commands
+            .execute(case_id, command, &base)
+            .await
+            .map_err(exec_error)?;
+        opened.push(OpenedCase {
+            id: case_id,
+            case_number,
+            attached: true,
+        });
+    }
+    if !cases.is_empty() {
+        state
+            .commands
+            .open(cases, &base)
+            .await
+            .map_err(exec_error)?;
+    }
     state.metrics.command_accepted();
     // Read-your-writes holds for the intake officer too: its next list read waits.
     state.recent_writers.wrote(&caller.token_hash);

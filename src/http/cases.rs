@@ -225,7 +225,8 @@ async fn reauthorized_replay(
     }
 }
 
-use crate::app::cases::{audit, document_for, exec_error};
+pub(super) use crate::app::cases::exec_error;
+use crate::app::cases::{audit, document_for};
 
 /// The minimal answer for a caller who may no longer read the case (it transferred it away).
 #[derive(Serialize)]
@@ -273,7 +274,7 @@ fn case_answer(
 }
 
 /// The common path of every command on an existing case.
-async fn command(
+pub(super) async fn command(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,

@@ -2,7 +2,10 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod attach;
 pub mod cases;
+pub mod child_links;
+pub mod children;
 pub mod dto;
 pub mod errors;
 pub mod extract;
@@ -38,6 +41,8 @@ pub struct AppState {
     pub projections: Arc<Projections>,
     pub metrics: Metrics,
     pub recent_writers: RecentWriters,
+    /// The child matcher's weights and thresholds (CASEBOOK_MATCHING).
+    pub matching: Arc<aggregates::identity::MatchRules>,
 }
 
 /// Sessions that recorded a command lately, so that their view reads wait for the projector
@@ -235,6 +240,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/units/{code}", web::get().to(admin::get_unit))
             .route("/rules", web::get().to(admin::rules))
             .route("/reports", web::post().to(cases::report))
+            .route("/children/matches", web::post().to(children::matches))
+            .route("/children/duplicates", web::get().to(children::duplicates))
+            .route("/cases/{id}/child-link", web::post().to(child_links::link))
+            .route(
+                "/cases/{id}/child-unlink",
+                web::post().to(child_links::unlink),
+            )
+            .route(
+                "/cases/{id}/child-distinct",
+                web::post().to(child_links::distinct),
+            )
             .route("/cases", web::get().to(reads::list_cases))
             .route("/caseload", web::get().to(reads::caseload))
             .route("/deadlines", web::get().to(reads::deadlines))

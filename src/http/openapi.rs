@@ -74,10 +74,15 @@ impl Modify for BearerAuth {
         super::reads::caseload,
         super::reads::deadlines,
         super::reads::statistics,
+        super::children::matches,
+        super::children::duplicates,
+        super::child_links::link,
+        super::child_links::unlink,
+        super::child_links::distinct,
     ),
     tags(
         (name = "session"), (name = "administration"), (name = "registry"),
-        (name = "case commands"), (name = "case reads"), (name = "views"), (name = "service")
+        (name = "case commands"), (name = "case reads"), (name = "views"), (name = "children"), (name = "service")
     )
 )]
 pub struct ApiDoc;

@@ -23,6 +23,10 @@ pub enum CaseView {
     Caseload,
     /// The case was listed by `GET /deadlines`.
     Deadlines,
+    /// The case's child was shown as a match by `POST /children/matches`.
+    ChildMatch,
+    /// The case was listed by `GET /children/duplicates`.
+    Duplicates,
 }
 
 impl CaseView {
@@ -37,6 +41,8 @@ impl CaseView {
             Self::ListCases => "list_cases",
             Self::Caseload => "caseload",
             Self::Deadlines => "deadlines",
+            Self::ChildMatch => "child_match",
+            Self::Duplicates => "duplicates",
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod access_log;
 pub mod account_events;
 pub mod case_numbers;
+pub mod child_searches;
 pub mod events;
 pub mod idempotency;
 pub mod login_attempts;

@@ -6,6 +6,7 @@ mod accounts;
 mod activity;
 mod adversarial;
 mod bad_input;
+mod children;
 mod clock;
 mod concurrency;
 mod console;

@@ -190,6 +190,24 @@ fn case_endpoints(caller_id: uuid::Uuid) -> Vec<(Method, &'static str, Option<Va
         ),
         (
             Method::POST,
+            "/child-link",
+            Some(json!({"same_as_case_id": uuid::Uuid::nil()})),
+            Who::WorkerOrApprover,
+        ),
+        (
+            Method::POST,
+            "/child-unlink",
+            Some(json!({})),
+            Who::WorkerOrApprover,
+        ),
+        (
+            Method::POST,
+            "/child-distinct",
+            Some(json!({"other_case_id": uuid::Uuid::nil()})),
+            Who::WorkerOrApprover,
+        ),
+        (
+            Method::POST,
             "/corrections",
             Some(
                 json!({"corrects_event": 9999, "field": "description", "value": "x", "reason": "x"}),

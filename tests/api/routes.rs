@@ -49,6 +49,18 @@ pub const OTHER_ROUTES: &[(&str, &str, Gate)] = &[
     ("GET", "/units/{code}", Gate::AnyUser),
     ("GET", "/rules", Gate::AnyUser),
     ("POST", "/reports", Gate::Reporters),
+    // Searching is intake's: any hotline operator or worker, whatever the case's commune (what
+    // a match shows depends on the case, `children.rs`).
+    (
+        "POST",
+        "/children/matches",
+        Gate::Roles(&[Role::HotlineOperator, Role::SocialWorker]),
+    ),
+    (
+        "GET",
+        "/children/duplicates",
+        Gate::Roles(&[Role::SocialWorker, Role::Approver]),
+    ),
     ("GET", "/cases", Gate::Roles(CASE_ROLES)),
     ("GET", "/caseload", Gate::Roles(BOARD_ROLES)),
     ("GET", "/deadlines", Gate::Roles(BOARD_ROLES)),
@@ -287,6 +299,10 @@ fn request_for(
                 "new_password": format!("một mật khẩu mới cho {caller} 2026")})),
         ),
         "/units/{code}" => (format!("/units/{COMMUNE}"), None),
+        "/children/matches" => (
+            pattern.into(),
+            Some(json!({"child": {"full_name": "Lò Thị Mai", "estimated_age": 9}})),
+        ),
         "/reports" => (
             pattern.into(),
             Some(report_body(&hours_ago(1), COMMUNE, &["Lò Thị Mai"])),

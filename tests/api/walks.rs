@@ -267,6 +267,98 @@ async fn every_route_succeeds_and_is_refused_over_http(store: Store) {
     )
     .await;
 
+    // One child, one record (issue 12): search, the worklist, link, unlink, different child.
+    let d = app.report(&cast.worker, &hours_ago(2)).await;
+    let search = json!({"child": {"full_name": "Lo Thi Mai", "estimated_age": 9}});
+    w.ok(
+        p.clone(),
+        "/children/matches",
+        "/children/matches",
+        &cast.hotline,
+        Some(search.clone()),
+    )
+    .await;
+    w.refused(
+        p.clone(),
+        "/children/matches",
+        "/children/matches",
+        Some(&cast.approver),
+        Some(search),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    w.ok(
+        g.clone(),
+        "/children/duplicates",
+        "/children/duplicates",
+        &cast.worker,
+        None,
+    )
+    .await;
+    w.refused(
+        g.clone(),
+        "/children/duplicates",
+        "/children/duplicates",
+        Some(&cast.hotline),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let link = format!("/cases/{d}/child-link");
+    let unlink = format!("/cases/{d}/child-unlink");
+    let distinct = format!("/cases/{d}/child-distinct");
+    w.refused(
+        p.clone(),
+        "/cases/{id}/child-link",
+        &link,
+        Some(&cast.other_worker),
+        Some(json!({"same_as_case_id": c})),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    w.ok(
+        p.clone(),
+        "/cases/{id}/child-link",
+        &link,
+        &cast.worker,
+        Some(json!({"same_as_case_id": c})),
+    )
+    .await;
+    w.refused(
+        p.clone(),
+        "/cases/{id}/child-unlink",
+        &unlink,
+        Some(&cast.supervisor),
+        Some(json!({})),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    w.ok(
+        p.clone(),
+        "/cases/{id}/child-unlink",
+        &unlink,
+        &cast.approver,
+        Some(json!({})),
+    )
+    .await;
+    w.refused(
+        p.clone(),
+        "/cases/{id}/child-distinct",
+        &distinct,
+        Some(&cast.worker),
+        Some(json!({"other_case_id": "not-an-id"})),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    w.ok(
+        p.clone(),
+        "/cases/{id}/child-distinct",
+        &distinct,
+        &cast.worker,
+        Some(json!({"other_case_id": c})),
+    )
+    .await;
+
     let s = &cast.supervisor;
 
     w.ok(

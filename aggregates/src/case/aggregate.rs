@@ -113,6 +113,16 @@ pub struct Case {
     /// The standing request for the hotline's support, if any (ND56 art. 31(3)).
     #[serde(default)]
     pub hotline_support: Option<Recorded<HotlineSupportRequested>>,
+    /// Reports attached to the case after the one that opened it.
+    #[serde(default)]
+    pub attached_reports: Vec<Recorded<Box<ReportAttached>>>,
+    /// The child identities the case pointed to before each standing link, latest last: an
+    /// unlink restores the last one.
+    #[serde(default)]
+    pub child_links: Vec<ChildLinked>,
+    /// Cases found to be about another child.
+    #[serde(default)]
+    pub distinct_from: Vec<Uuid>,
     pub deadlines: Vec<Deadline>,
     /// The stored type of every event, by sequence (index = sequence - 1).
     pub event_kinds: Vec<String>,
@@ -285,6 +295,15 @@ impl Case {
         }
     }
 
+    /// The child identity the case points to now: the one it was reported with, or the one
+    /// of the latest standing link.
+    pub fn child_id(&self) -> Option<Uuid> {
+        match self.child_links.last() {
+            Some(link) => Some(link.child_id),
+            None => self.report.as_ref().map(|r| r.fact.child_id),
+        }
+    }
+
     fn recorded<T>(&self, fact: T) -> Recorded<T> {
         Recorded {
             sequence: self.version,
@@ -300,6 +319,19 @@ impl Case {
                 self.status = CaseStatus::Reported;
                 self.acting_unit = Some(e.incident_unit.clone());
                 self.report = Some(self.recorded(e));
+            }
+            CaseEvent::ReportAttached(e) => {
+                let r = self.recorded(e);
+                self.attached_reports.push(r);
+            }
+            CaseEvent::ChildLinked(e) => self.child_links.push(e),
+            CaseEvent::ChildUnlinked(_) => {
+                self.child_links.pop();
+            }
+            CaseEvent::ChildDistinguished(e) => {
+                if !self.distinct_from.contains(&e.other_case_id) {
+                    self.distinct_from.push(e.other_case_id);
+                }
             }
             CaseEvent::WorkerAssigned(e) => {
                 self.assigned_to = Some(e.worker_id);

@@ -34,6 +34,11 @@ impl Case {
                 e.immediate_danger
                     .map_or("unknown".to_owned(), |d| d.to_string()),
             ),
+            CaseEvent::ReportAttached(_) => Signal::new("report_attached", at)
+                .with("awaiting_assessment", self.initial_assessment.is_none()),
+            CaseEvent::ChildLinked(_) => Signal::new("child_linked", at),
+            CaseEvent::ChildUnlinked(_) => Signal::new("child_unlinked", at),
+            CaseEvent::ChildDistinguished(_) => Signal::new("child_distinguished", at),
             CaseEvent::WorkerAssigned(_) => Signal::new("worker_assigned", at),
             CaseEvent::CaseTransferred(_) => Signal::new("case_transferred", at),
             CaseEvent::InitialAssessmentRecorded(e) => {

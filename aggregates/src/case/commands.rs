@@ -26,6 +26,11 @@ pub struct CaseCommand {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CaseAction {
     Report(Box<ReportCase>),
+    /// A report about the child of this open case (`case_id` names the case).
+    AttachReport(Box<ReportCase>),
+    LinkChild(LinkChild),
+    UnlinkChild,
+    DistinguishChild(DistinguishChild),
     AssignWorker(AssignWorker),
     Transfer(TransferCase),
     RecordInitialAssessment(RecordInitialAssessment),
@@ -74,6 +79,21 @@ pub struct ReportCase {
     pub child: Child,
     pub reporter: Option<Reporter>,
     pub previous_case_id: Option<Uuid>,
+    /// Cases said at intake to be about another child.
+    pub not_same_as: Vec<Uuid>,
+}
+
+/// This case's child is the child of `same_as_case_id`, whose identity the server looked up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkChild {
+    pub same_as_case_id: Uuid,
+    pub child_id: Uuid,
+}
+
+/// This case's child is not the child of `other_case_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistinguishChild {
+    pub other_case_id: Uuid,
 }
 
 /// Assign (or reassign) the responsible worker. The server looks the worker up and passes the
@@ -271,7 +291,8 @@ impl CaseAction {
     pub fn required_action(&self) -> crate::policy::Action {
         use crate::policy::Action as A;
         match self {
-            Self::Report(_) => A::OpenCase,
+            Self::Report(_) | Self::AttachReport(_) => A::OpenCase,
+            Self::LinkChild(_) | Self::UnlinkChild | Self::DistinguishChild(_) => A::LinkChild,
             Self::AssignWorker(_) => A::AssignWorker,
             Self::Transfer(_) => A::TransferCase,
             Self::RecordInitialAssessment(_) => A::RecordInitialAssessment,

@@ -145,6 +145,8 @@ case_errors! {
     ClosureReasonNeedsStep { reason: &'static str } => Invalid, "closure_reason_needs_step", Some("reason"), "Đóng hồ sơ với lý do `{reason}` phải được đề xuất qua bước rà soát hoặc đánh giá ban đầu", "closure as `{reason}` is proposed by its step (review or initial assessment), not directly";
     ResolvedNeedsCloseReview => Invalid, "resolved_needs_close_review", Some("reason"), "Chỉ đóng hồ sơ với lý do đã an toàn, ổn định khi rà soát kết luận đóng hồ sơ", "a case is closed as resolved only on a review with outcome `close`";
     LinkedCaseRequired => Invalid, "linked_case_required", Some("linked_case_id"), "Hồ sơ trùng cần ghi hồ sơ được giữ lại", "a duplicate names the case it duplicates";
+    ChildAlreadyLinked => Conflict, "child_already_linked", Some("same_as_case_id"), "Hai hồ sơ đã là cùng một trẻ", "the two cases are already about the same child";
+    ChildNotLinked => Conflict, "child_not_linked", None, "Hồ sơ chưa được liên kết với trẻ của hồ sơ khác", "the case's child has not been linked to another case's child";
     LinkedCaseIsSelf => Invalid, "linked_case_invalid", Some("linked_case_id"), "Không liên kết hồ sơ với chính nó", "a case cannot be linked to itself";
     ClosureCommentRequired => Invalid, "closure_comment_required", Some("comment"), "Lý do khác cần ghi rõ", "closing for another reason needs a comment";
     RejectCommentRequired => Invalid, "reject_comment_required", Some("comment"), "Không đồng ý đóng hồ sơ cần ghi ý kiến", "rejecting a closure needs a comment";

@@ -90,10 +90,62 @@ pub struct CaseReported {
     /// An earlier, closed case about the same child ([policy]: a new report opens a new case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_case_id: Option<Uuid>,
+    /// Cases the operator, shown them as possible matches at intake, said are about another
+    /// child: kept so that the matcher does not ask again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_same_as: Vec<Uuid>,
     /// The child was 16 or 17 when reported (*người chưa thành niên*, not a child under LTE
     /// art. 1): handled alike, counted apart (procedure.md §2) [policy].
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub juvenile: bool,
+}
+
+/// A new report about the child of an open case, attached to it instead of opening a parallel
+/// case: new information is a new report (ND56 art. 25–26), with its own receipt. While the case
+/// awaits its initial assessment the 12-hour clock restarts from this receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportAttached {
+    pub report_id: Uuid,
+    pub received_at: DateTime<Utc>,
+    pub received_by: Uuid,
+    pub intake_point: IntakePoint,
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<LongText>,
+    #[serde(default)]
+    pub abuse_types: Vec<AbuseType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub immediate_danger: Option<bool>,
+    /// The child as this report describes it (kept apart: the case's intake facts stay).
+    pub child: Child,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporter: Option<Reporter>,
+}
+
+/// The case's child was found to be the child of another case: the case now points to that
+/// child's identity. Nothing is merged; [`ChildUnlinked`] restores `previous_child_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildLinked {
+    pub linked_at: DateTime<Utc>,
+    pub child_id: Uuid,
+    pub previous_child_id: Uuid,
+    /// The case whose child this is.
+    pub same_as_case_id: Uuid,
+}
+
+/// A link was undone: the case points again to the identity it had before the link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildUnlinked {
+    pub unlinked_at: DateTime<Utc>,
+    pub child_id: Uuid,
+    pub previous_child_id: Uuid,
+}
+
+/// A possible duplicate was looked at and is another child: not to be asked again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildDistinguished {
+    pub decided_at: DateTime<Utc>,
+    pub other_case_id: Uuid,
 }
 
 /// A worker was assigned to the case (*phân công*).
@@ -395,6 +447,10 @@ pub struct CaseStatusChanged {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CaseEvent {
     CaseReported(Box<CaseReported>),
+    ReportAttached(Box<ReportAttached>),
+    ChildLinked(ChildLinked),
+    ChildUnlinked(ChildUnlinked),
+    ChildDistinguished(ChildDistinguished),
     WorkerAssigned(WorkerAssigned),
     CaseTransferred(CaseTransferred),
     InitialAssessmentRecorded(InitialAssessmentRecorded),
@@ -430,6 +486,10 @@ impl CaseEvent {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::CaseReported(_) => "CaseReported",
+            Self::ReportAttached(_) => "ReportAttached",
+            Self::ChildLinked(_) => "ChildLinked",
+            Self::ChildUnlinked(_) => "ChildUnlinked",
+            Self::ChildDistinguished(_) => "ChildDistinguished",
             Self::WorkerAssigned(_) => "WorkerAssigned",
             Self::CaseTransferred(_) => "CaseTransferred",
             Self::InitialAssessmentRecorded(_) => "InitialAssessmentRecorded",
@@ -465,6 +525,10 @@ impl CaseEvent {
     pub fn occurred_at(&self) -> DateTime<Utc> {
         match self {
             Self::CaseReported(e) => e.received_at,
+            Self::ReportAttached(e) => e.received_at,
+            Self::ChildLinked(e) => e.linked_at,
+            Self::ChildUnlinked(e) => e.unlinked_at,
+            Self::ChildDistinguished(e) => e.decided_at,
             Self::WorkerAssigned(e) => e.assigned_at,
             Self::CaseTransferred(e) => e.transferred_at,
             Self::InitialAssessmentRecorded(e) => e.assessed_at,

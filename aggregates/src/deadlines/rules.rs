@@ -253,6 +253,10 @@ impl RuleError {
 /// builds a signal with exactly these names for every step it records.
 pub const SIGNALS: &[(&str, &[&str])] = &[
     ("case_reported", &["immediate_danger"]),
+    ("report_attached", &["awaiting_assessment"]),
+    ("child_linked", &[]),
+    ("child_unlinked", &[]),
+    ("child_distinguished", &[]),
     ("worker_assigned", &[]),
     ("case_transferred", &[]),
     ("initial_assessment_recorded", &["outcome"]),

@@ -20,6 +20,7 @@ type TableTrigger = (
 #[rustfmt::skip]
 const EXERCISED: &[TableTrigger] = &[
     ("initial_assessment", "starts_on", "case_reported", &[]),
+    ("initial_assessment", "starts_on", "report_attached", &[("awaiting_assessment", "true")]),
     ("initial_assessment", "met_by", "initial_assessment_recorded", &[]),
     ("urgent_measures", "starts_on", "initial_assessment_recorded", &[("outcome", "emergency")]),
     ("urgent_measures", "met_by", "urgent_measures_applied", &[]),
@@ -179,6 +180,23 @@ fn initial_assessment_starts_when_the_case_is_reported_and_is_met_by_the_initial
             ("initial_assessment/1".to_owned(), false)
         );
     }
+}
+
+#[test]
+fn initial_assessment_restarts_on_a_report_attached_before_the_assessment_only() {
+    let second = at("2026-03-02T14:00:00+07:00");
+    let events = reported()
+        .decide(cmd(&operator(), attach_at(second)))
+        .expect("accepted");
+    assert_eq!(started_ids(&events), ["initial_assessment/2"]);
+    assert_eq!(
+        started_for(&events, "initial_assessment").started_at,
+        second
+    );
+    let events = support_needed()
+        .decide(cmd(&operator(), attach_at(second)))
+        .expect("accepted");
+    assert!(started_ids(&events).is_empty());
 }
 
 #[test]

@@ -13,6 +13,7 @@ use uuid::Uuid;
 /// compile there until it is named here and given a place in `every_action`).
 const ALL_ACTIONS: &[&str] = &[
     "report",
+    "attach_report",
     "assign_worker",
     "transfer",
     "record_initial_assessment",
@@ -35,6 +36,9 @@ const ALL_ACTIONS: &[&str] = &[
     "correct_fact",
     "request_hotline_support",
     "withdraw_hotline_support",
+    "link_child",
+    "unlink_child",
+    "distinguish_child",
 ];
 
 /// Who may take each step (procedure.md §1), written out here rather than read from the policy
@@ -59,7 +63,10 @@ fn who_may(action: &str) -> &'static [Role] {
         | "file_court_petition"
         | "record_court_order"
         | "request_hotline_support"
-        | "withdraw_hotline_support" => &[SocialWorker, Approver],
+        | "withdraw_hotline_support"
+        | "link_child"
+        | "unlink_child"
+        | "distinguish_child" => &[SocialWorker, Approver],
         "record_referral" => &[HotlineOperator, SocialWorker],
         "add_note" => &[HotlineOperator, SocialWorker, Approver, Supervisor],
         other => panic!("no row for {other}"),
@@ -103,6 +110,8 @@ fn every_command_has_a_row_in_these_checks() {
         })
         .collect();
     named.insert(0, action_name(&report(report_case())));
+    // Attaching is intake, checked with intake in `identity.rs`.
+    named.insert(1, action_name(&attach_at(received())));
     assert_eq!(named, ALL_ACTIONS);
 }
 

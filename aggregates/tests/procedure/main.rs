@@ -13,6 +13,7 @@ mod carrying_out;
 mod closure;
 mod common_checks;
 mod detailed_assessment_and_needs;
+mod identity;
 mod initial_assessment;
 mod intake;
 mod notes_and_corrections;

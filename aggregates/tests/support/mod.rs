@@ -267,6 +267,7 @@ pub fn report_case() -> ReportCase {
             consent: false,
         }),
         previous_case_id: None,
+        not_same_as: vec![],
     }
 }
 
@@ -306,6 +307,7 @@ pub fn case_reported(by: &Actor) -> CaseReported {
         child: r.child,
         reporter: r.reporter,
         previous_case_id: r.previous_case_id,
+        not_same_as: vec![],
         juvenile: false,
     }
 }
@@ -940,6 +942,9 @@ pub fn every_action() -> Vec<(&'static str, Actor, CaseAction)> {
         ),
         ("request_hotline_support", worker(), ask_hotline()),
         ("withdraw_hotline_support", worker(), withdraw_hotline()),
+        ("link_child", worker(), link_child()),
+        ("unlink_child", worker(), CaseAction::UnlinkChild),
+        ("distinguish_child", worker(), distinguish_child()),
     ]
 }
 
@@ -947,6 +952,10 @@ pub fn every_action() -> Vec<(&'static str, Actor, CaseAction)> {
 pub fn action_name(action: &CaseAction) -> &'static str {
     match action {
         CaseAction::Report(_) => "report",
+        CaseAction::AttachReport(_) => "attach_report",
+        CaseAction::LinkChild(_) => "link_child",
+        CaseAction::UnlinkChild => "unlink_child",
+        CaseAction::DistinguishChild(_) => "distinguish_child",
         CaseAction::AssignWorker(_) => "assign_worker",
         CaseAction::Transfer(_) => "transfer",
         CaseAction::RecordInitialAssessment(_) => "record_initial_assessment",
@@ -970,4 +979,30 @@ pub fn action_name(action: &CaseAction) -> &'static str {
         CaseAction::RequestHotlineSupport(_) => "request_hotline_support",
         CaseAction::WithdrawHotlineSupport(_) => "withdraw_hotline_support",
     }
+}
+
+/// The identity of another case's child.
+pub const OTHER_CHILD_ID: uuid::Uuid = uuid::Uuid::from_u128(0xC41D_0002);
+
+pub fn link_child() -> CaseAction {
+    CaseAction::LinkChild(LinkChild {
+        same_as_case_id: OTHER_CASE_ID,
+        child_id: OTHER_CHILD_ID,
+    })
+}
+
+pub fn distinguish_child() -> CaseAction {
+    CaseAction::DistinguishChild(DistinguishChild {
+        other_case_id: OTHER_CASE_ID,
+    })
+}
+
+/// A second report about the story's child, attached to its case.
+pub fn attach_at(received_at: DateTime<Utc>) -> CaseAction {
+    CaseAction::AttachReport(Box::new(ReportCase {
+        report_id: uuid::Uuid::from_u128(0x4E90_0002),
+        received_at,
+        description: Some(long("The teacher saw new bruises")),
+        ..report_case()
+    }))
 }

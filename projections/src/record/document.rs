@@ -273,7 +273,8 @@ pub struct DeadlineView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LinkedCase {
     pub case_id: Uuid,
-    /// `previous_episode` (an earlier case of the same child) or `duplicate_of`.
+    /// `previous_episode` (an earlier case of the same child), `duplicate_of`, `same_child`
+    /// (linked as the same child) or `not_same_child` (found to be another child).
     pub relation: String,
 }
 
@@ -348,4 +349,18 @@ pub struct CaseDocument {
     pub corrections: Vec<CorrectionView>,
     pub deadlines: Vec<DeadlineView>,
     pub linked_cases: Vec<LinkedCase>,
+    /// Reports about the child received after the one that opened the case.
+    pub attached_reports: Vec<AttachedReportView>,
+}
+
+/// A later report attached to the case (no personal data: that is the case's own child block).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttachedReportView {
+    pub sequence: u64,
+    pub report_id: Uuid,
+    pub received_at: String,
+    pub received_by: Uuid,
+    pub intake_point: String,
+    pub channel: String,
+    pub abuse_types: Vec<String>,
 }

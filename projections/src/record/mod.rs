@@ -182,6 +182,18 @@ pub fn case_document(
             relation: "previous_episode".into(),
         });
     }
+    if let Some(link) = case.child_links.last() {
+        linked_cases.push(LinkedCase {
+            case_id: link.same_as_case_id,
+            relation: "same_child".into(),
+        });
+    }
+    for other in r.not_same_as.iter().chain(&case.distinct_from) {
+        linked_cases.push(LinkedCase {
+            case_id: *other,
+            relation: "not_same_child".into(),
+        });
+    }
     if let Some(linked) = case.closure.as_ref().and_then(|c| c.fact.linked_case_id) {
         linked_cases.push(LinkedCase {
             case_id: linked,
@@ -231,7 +243,7 @@ pub fn case_document(
         id: r.case_id,
         case_number: r.case_number.clone(),
         report_id: r.report_id,
-        child_id: r.child_id,
+        child_id: case.child_id().unwrap_or(r.child_id),
         status: case.status.code().to_owned(),
         version: case.version,
         acting_unit: case
@@ -408,5 +420,18 @@ pub fn case_document(
             .map(|d| deadline_view(d, now))
             .collect(),
         linked_cases,
+        attached_reports: case
+            .attached_reports
+            .iter()
+            .map(|a| AttachedReportView {
+                sequence: a.sequence,
+                report_id: a.fact.report_id,
+                received_at: ts(a.fact.received_at),
+                received_by: a.fact.received_by,
+                intake_point: a.fact.intake_point.code().to_owned(),
+                channel: a.fact.channel.code().to_owned(),
+                abuse_types: codes(&a.fact.abuse_types),
+            })
+            .collect(),
     })
 }

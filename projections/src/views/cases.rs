@@ -14,7 +14,8 @@ use uuid::Uuid;
 pub const NAME: &str = "cases";
 /// Bump when the tables or what is written into them change: the projection is then rebuilt.
 /// 2: a commune's cases by intake time in one index.
-pub const VERSION: i32 = 3;
+/// 4: `child_id` follows links between cases about the same child (issue 12).
+pub const VERSION: i32 = 4;
 pub const TABLES: &[&str] = &[
     "case_summaries",
     "case_abuse_types",
@@ -133,6 +134,8 @@ struct Patch {
     age: Option<(Option<NaiveDate>, Option<u8>)>,
     /// 1 while the hotline's support is requested (ND56 art. 31(3)), else 0.
     hotline_support: Option<i64>,
+    /// The child identity, after a link or an unlink.
+    child_id: Option<Uuid>,
 }
 
 /// A summary row inserted by this batch, changed in memory by the batch's later events.
@@ -284,6 +287,8 @@ pub async fn apply_batch<C: Conn>(
                 p.assigned_to = Some(None);
             }
             CaseEvent::CaseStatusChanged(s) => ch.patch(id).status = Some(s.to.code().to_owned()),
+            CaseEvent::ChildLinked(l) => ch.patch(id).child_id = Some(l.child_id),
+            CaseEvent::ChildUnlinked(u) => ch.patch(id).child_id = Some(u.child_id),
             CaseEvent::HotlineSupportRequested(_) => ch.patch(id).hotline_support = Some(1),
             CaseEvent::HotlineSupportWithdrawn(_) => ch.patch(id).hotline_support = Some(0),
             CaseEvent::CaseClosed(closed) => {
@@ -407,7 +412,7 @@ pub async fn apply_batch<C: Conn>(
             r.case_id,
             r.case_number,
             r.report_id,
-            r.child_id,
+            p.child_id.unwrap_or(r.child_id),
             r.previous_case_id,
             p.status.unwrap_or_else(|| "reported".into()),
             p.version.unwrap_or(1),
@@ -481,6 +486,9 @@ pub async fn apply_batch<C: Conn>(
         }
         if let Some(v) = p.hotline_support {
             set("hotline_support", v.into());
+        }
+        if let Some(v) = p.child_id {
+            set("child_id", v.into());
         }
         if let Some((dob, age)) = p.age {
             let received = c

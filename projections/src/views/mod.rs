@@ -4,6 +4,8 @@
 pub mod cases;
 pub mod console;
 pub mod deadlines;
+pub mod identities;
+pub mod identity_queries;
 pub mod queries;
 
 use aggregates::units::UnitPath;

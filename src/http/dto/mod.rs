@@ -36,7 +36,12 @@ fn commune_path(f: &mut Fields, units: &UnitDirectory, field: &str, raw: &str) -
     }
 }
 
-fn unit_path(f: &mut Fields, units: &UnitDirectory, field: &str, raw: &str) -> Option<UnitPath> {
+pub(crate) fn unit_path(
+    f: &mut Fields,
+    units: &UnitDirectory,
+    field: &str,
+    raw: &str,
+) -> Option<UnitPath> {
     f.unit_code(field, raw)?;
     match units.path(raw) {
         Some(path) => Some(path),

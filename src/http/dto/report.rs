@@ -16,8 +16,31 @@ pub struct ChildDto {
     pub residence_unit: Option<String>,
     pub school: Option<String>,
     pub condition: Option<String>,
-    /// An earlier case of the same child: the new case is linked to it.
+    /// An earlier, closed case of the same child: the new case is a new episode of that
+    /// child, linked to it.
     pub previous_case_id: Option<String>,
+    /// The open case of this child (found by `POST /children/matches`): the report is
+    /// attached to it instead of opening a parallel case.
+    pub attach_to_case_id: Option<String>,
+    /// The same, by case number (a match outside the caller's jurisdiction shows only that).
+    pub attach_to_case_number: Option<String>,
+    /// Cases shown as possible matches that are about another child: kept, not asked again.
+    #[serde(default)]
+    pub not_same_as: Vec<String>,
+}
+
+/// Where a child of a report goes: a new case (a new episode when `previous` is set) or an
+/// open case it is attached to.
+pub struct ParsedChild {
+    pub child: Child,
+    pub previous: Option<Uuid>,
+    pub attach_to: Option<AttachTo>,
+    pub not_same_as: Vec<Uuid>,
+}
+
+pub enum AttachTo {
+    Id(Uuid),
+    Number(String),
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -60,7 +83,7 @@ pub struct ReportDto {
 /// in by the handler).
 pub struct ParsedReport {
     pub template: ReportCase,
-    pub children: Vec<(Child, Option<Uuid>)>,
+    pub children: Vec<ParsedChild>,
 }
 
 impl ReportDto {
@@ -121,6 +144,37 @@ impl ReportDto {
             let school = f.opt_text::<200>(&p("school"), c.school.as_deref());
             let condition = f.opt_text::<20_000>(&p("condition"), c.condition.as_deref());
             let previous = f.opt_uuid(&p("previous_case_id"), c.previous_case_id.as_deref());
+            let attach_id = f.opt_uuid(&p("attach_to_case_id"), c.attach_to_case_id.as_deref());
+            let attach_to = match (attach_id.flatten(), &c.attach_to_case_number) {
+                (Some(id), None) => Some(AttachTo::Id(id)),
+                (None, Some(number)) if number.len() <= 40 => {
+                    Some(AttachTo::Number(number.clone()))
+                }
+                (None, None) => None,
+                _ => {
+                    f.push(
+                        &p("attach_to_case_id"),
+                        "ambiguous_attachment",
+                        "Chỉ nêu một hồ sơ để gộp tin báo, theo mã hoặc theo số",
+                        "Name one case to attach to, by id or by number",
+                    );
+                    None
+                }
+            };
+            if attach_to.is_some() && c.previous_case_id.is_some() {
+                f.push(
+                    &p("previous_case_id"),
+                    "attach_or_episode",
+                    "Gộp vào hồ sơ đang mở hoặc mở đợt mới, không cả hai",
+                    "Attach to an open case or open a new episode, not both",
+                );
+            }
+            f.max_items(&p("not_same_as"), &c.not_same_as, 50);
+            let not_same_as: Vec<Uuid> = c
+                .not_same_as
+                .iter()
+                .filter_map(|raw| f.uuid(&p("not_same_as"), raw))
+                .collect();
             if let (
                 Some(full_name),
                 Some(date_of_birth),
@@ -140,8 +194,8 @@ impl ReportDto {
                 condition,
                 previous,
             ) {
-                children.push((
-                    Child {
+                children.push(ParsedChild {
+                    child: Child {
                         full_name,
                         date_of_birth,
                         estimated_age: c.estimated_age,
@@ -152,7 +206,9 @@ impl ReportDto {
                         condition,
                     },
                     previous,
-                ));
+                    attach_to,
+                    not_same_as,
+                });
             }
         }
         let reporter = match reporter {
@@ -215,6 +271,7 @@ impl ReportDto {
                 child: Child::default(),
                 reporter,
                 previous_case_id: None,
+                not_same_as: Vec::new(),
             },
             children,
         })

@@ -68,7 +68,7 @@ pub(super) fn validate_report(
             field: "exploitation_subtypes",
         });
     }
-    if r.previous_case_id == Some(r.case_id) {
+    if r.previous_case_id == Some(r.case_id) || r.not_same_as.contains(&r.case_id) {
         return Err(CaseError::LinkedCaseIsSelf);
     }
     Ok(CaseReported {
@@ -93,6 +93,7 @@ pub(super) fn validate_report(
         child: r.child,
         reporter: r.reporter,
         previous_case_id: r.previous_case_id,
+        not_same_as: dedup(r.not_same_as),
         juvenile,
     })
 }

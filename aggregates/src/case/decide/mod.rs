@@ -7,6 +7,7 @@ mod assignment_and_transfer;
 mod carrying_out;
 mod closure;
 mod detailed_assessment_and_needs;
+mod identity;
 mod initial_assessment;
 mod intake;
 mod notes_and_support;
@@ -21,7 +22,7 @@ use super::commands::*;
 use super::errors::CaseError;
 use super::events::*;
 use crate::codes::CaseStatus;
-use crate::policy::{authorize_intake, authorize_on_case};
+use crate::policy::{authorize_intake, authorize_on_case, AccessDenied};
 
 pub(super) type Steps = Result<Vec<CaseEvent>, CaseError>;
 
@@ -56,6 +57,10 @@ impl Case {
                 .with_deadlines(vec![CaseEvent::CaseReported(Box::new(reported))], services);
         }
 
+        if let CaseAction::AttachReport(report) = action {
+            return self.attach(*report, &actor, expected_version, t, services);
+        }
+
         let scope = self.scope().ok_or(CaseError::CaseNotFound)?;
         let grant = authorize_on_case(&actor, action.required_action(), &scope)?.clone();
         if let Some(expected) = expected_version {
@@ -71,7 +76,10 @@ impl Case {
         }
 
         let steps = match action {
-            CaseAction::Report(_) => unreachable!("handled above"),
+            CaseAction::Report(_) | CaseAction::AttachReport(_) => unreachable!("handled above"),
+            CaseAction::LinkChild(c) => self.link_child(c, now)?,
+            CaseAction::UnlinkChild => self.unlink_child(now)?,
+            CaseAction::DistinguishChild(c) => self.distinguish_child(c, now)?,
             CaseAction::AssignWorker(c) => self.assign_worker(c, &actor, &grant, now)?,
             CaseAction::Transfer(c) => self.transfer(c, now)?,
             CaseAction::RecordInitialAssessment(c) => self.initial_assessment(c, t)?,
@@ -95,6 +103,46 @@ impl Case {
             CaseAction::RequestHotlineSupport(c) => self.request_hotline_support(c, now)?,
             CaseAction::WithdrawHotlineSupport(c) => self.withdraw_hotline_support(c, now)?,
         };
+        self.with_deadlines(steps, services)
+    }
+
+    /// Attaching is intake: the intake roles may attach a report to an open case where they
+    /// may take a report (a hotline operator anywhere, ND56 art. 22(6)) without thereby reading
+    /// it. The checks come in the usual order: existence, reach and role, version, closure.
+    fn attach(
+        &self,
+        report: ReportCase,
+        actor: &crate::policy::Actor,
+        expected_version: Option<u64>,
+        t: Bounds,
+        services: &CaseServices,
+    ) -> Steps {
+        let acting = self.acting_unit.as_ref().ok_or(CaseError::CaseNotFound)?;
+        if authorize_intake(actor, acting).is_err() {
+            let intake_role = actor
+                .grants
+                .iter()
+                .any(|g| crate::policy::Action::OpenCase.allows(g.role));
+            // An intake officer of another commune learns nothing of the case.
+            return Err(if intake_role {
+                CaseError::OutOfJurisdiction
+            } else {
+                AccessDenied::RoleNotAllowed.into()
+            });
+        }
+        if let Some(expected) = expected_version {
+            if expected != self.version {
+                return Err(CaseError::VersionMismatch {
+                    expected,
+                    actual: self.version,
+                });
+            }
+        }
+        if self.status == CaseStatus::Closed {
+            return Err(CaseError::CaseClosed);
+        }
+        let juvenile = services.rules.procedure().juvenile_cases;
+        let steps = self.attach_report(report, actor, t, juvenile)?;
         self.with_deadlines(steps, services)
     }
 }
