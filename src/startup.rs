@@ -11,6 +11,7 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 use aggregates::case::CaseServices;
 use aggregates::deadlines::{RuleSet, WorkingCalendar};
+use projections::indicators::Registry;
 use projections::projector::Projections;
 use projections::Db;
 use std::net::TcpListener;
@@ -63,6 +64,19 @@ pub fn case_services(settings: &Settings) -> Result<CaseServices, StartupError> 
     Ok(CaseServices::new(rules, calendar))
 }
 
+/// The indicator registry in force: the shipped one with the configured override applied.
+pub fn indicator_registry(settings: &Settings) -> Result<Registry, StartupError> {
+    let Some(path) = &settings.indicators else {
+        return Ok(Registry::shipped());
+    };
+    let bad =
+        |e: String| StartupError::Config(format!("CASEBOOK_INDICATORS {}: {e}", path.display()));
+    let json = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    Registry::shipped()
+        .with_override(&json)
+        .map_err(|e| bad(e.to_string()))
+}
+
 /// Connects, migrates and loads the unit registry (first start).
 pub async fn open_store(settings: &Settings) -> Result<Db, StartupError> {
     let db = store::connect(&settings.database_url, settings.db_max_connections).await?;
@@ -90,6 +104,7 @@ impl Application {
     /// The server taking business "now" from `clock` (tests give a clock they control).
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Self, StartupError> {
         let services = case_services(&settings)?;
+        let indicators = Arc::new(indicator_registry(&settings)?);
         let db = open_store(&settings).await?;
         let directory = UnitDirectory::load(&db).await?;
         let projections = Projections::new(db.clone());
@@ -128,6 +143,7 @@ impl Application {
             projections,
             metrics: Metrics::default(),
             recent_writers: http::RecentWriters::default(),
+            indicators,
         });
         tasks.push(tokio::spawn(housekeeping(db.clone())));
         let mut server =

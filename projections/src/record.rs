@@ -241,6 +241,9 @@ pub struct ReferralView {
     pub sequence: u64,
     pub referred_at: String,
     pub to: String,
+    /// The kind of agency (`referral_kind` code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -700,6 +703,7 @@ pub fn case_document(
                 sequence: rf.sequence,
                 referred_at: ts(rf.fact.referred_at),
                 to: rf.fact.to.to_string(),
+                to_kind: rf.fact.to_kind.map(|k| k.code().to_owned()),
                 service_type: rf.fact.service_type.map(|s| s.code().to_owned()),
                 notes: opt_str(&rf.fact.notes),
                 by: by(rf.sequence),

@@ -38,6 +38,8 @@ pub struct AppState {
     pub projections: Arc<Projections>,
     pub metrics: Metrics,
     pub recent_writers: RecentWriters,
+    /// The indicator registry in force (shipped, or overridden by `CASEBOOK_INDICATORS`).
+    pub indicators: Arc<projections::indicators::Registry>,
 }
 
 /// Sessions that recorded a command lately, so that their view reads wait for the projector

@@ -15,6 +15,8 @@ use aggregates::deadlines::calendar::{end_of_local_day, local_date, vietnam_offs
 use aggregates::deadlines::DeadlineState;
 use aggregates::policy::{authorize_scoped, Action};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use projections::indicators::engine::{Period, Snapshot};
+use projections::indicators::statistics;
 use projections::projector::{CASES, DEADLINES};
 use projections::views::queries::{
     self, BoardEntry, CaseFilter, CaseSummary, QueryError, Scope, ScopeUnit,
@@ -595,8 +597,15 @@ pub async fn statistics(
     let (Some(from), Some(to)) = (from, to) else {
         return Err(ApiError::validation(Vec::new()));
     };
-    wait_for_views(&state, &caller, &req, &[CASES, DEADLINES]).await?;
-    let counts = queries::statistics(&state.db, &unit_scope, from, to, now).await?;
+    // The engine folds the event log itself (no view to wait for): the figures are those of
+    // the newest committed event.
+    let snapshot = Snapshot::load(&state.db, None, now).await?;
+    let counts = statistics::statistics(
+        &state.indicators,
+        &snapshot,
+        &unit_scope.key,
+        &Period { from, to },
+    );
     let min = i64::from(state.settings.stats_min_cell);
     let cell = |n: i64| -> Cell { (n == 0 || n >= min).then_some(n) };
     let cells = |m: &BTreeMap<String, i64>| {

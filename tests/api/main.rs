@@ -15,6 +15,7 @@ mod faults;
 mod gaps;
 mod grants;
 mod helpers;
+mod indicators;
 mod leaks;
 mod matrix;
 mod pg;
