@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod reports;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

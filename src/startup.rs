@@ -5,6 +5,7 @@ use crate::commands::CaseCommands;
 use crate::config::Settings;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
+use crate::reports::Templates;
 use crate::store::{self, events};
 use crate::units::{self, UnitDirectory};
 use actix_web::dev::Server;
@@ -77,6 +78,26 @@ pub fn indicator_registry(settings: &Settings) -> Result<Registry, StartupError>
         .map_err(|e| bad(e.to_string()))
 }
 
+/// The report templates in force, checked against the indicator registry.
+pub fn report_templates(
+    settings: &Settings,
+    registry: &Registry,
+) -> Result<Templates, StartupError> {
+    let Some(path) = &settings.report_templates else {
+        return Ok(Templates::shipped(registry));
+    };
+    let bad = |e: String| {
+        StartupError::Config(format!("CASEBOOK_REPORT_TEMPLATES {}: {e}", path.display()))
+    };
+    let json = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    Templates::load(
+        crate::reports::DEFAULT_TEMPLATES_JSON,
+        Some(&json),
+        registry,
+    )
+    .map_err(|e| bad(e.to_string()))
+}
+
 /// Connects, migrates and loads the unit registry (first start).
 pub async fn open_store(settings: &Settings) -> Result<Db, StartupError> {
     let db = store::connect(&settings.database_url, settings.db_max_connections).await?;
@@ -105,6 +126,7 @@ impl Application {
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Self, StartupError> {
         let services = case_services(&settings)?;
         let indicators = Arc::new(indicator_registry(&settings)?);
+        let templates = Arc::new(report_templates(&settings, &indicators)?);
         let db = open_store(&settings).await?;
         let directory = UnitDirectory::load(&db).await?;
         let projections = Projections::new(db.clone());
@@ -144,6 +166,7 @@ impl Application {
             metrics: Metrics::default(),
             recent_writers: http::RecentWriters::default(),
             indicators,
+            templates,
         });
         tasks.push(tokio::spawn(housekeeping(db.clone())));
         let mut server =

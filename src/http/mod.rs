@@ -8,6 +8,7 @@ pub mod errors;
 pub mod extract;
 pub mod openapi;
 pub mod reads;
+pub mod reports;
 pub mod service;
 pub mod session;
 
@@ -40,6 +41,8 @@ pub struct AppState {
     pub recent_writers: RecentWriters,
     /// The indicator registry in force (shipped, or overridden by `CASEBOOK_INDICATORS`).
     pub indicators: Arc<projections::indicators::Registry>,
+    /// The report templates in force (shipped, or overridden by `CASEBOOK_REPORT_TEMPLATES`).
+    pub templates: Arc<crate::reports::Templates>,
 }
 
 /// Sessions that recorded a command lately, so that their view reads wait for the projector
@@ -241,6 +244,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/caseload", web::get().to(reads::caseload))
             .route("/deadlines", web::get().to(reads::deadlines))
             .route("/statistics", web::get().to(reads::statistics))
+            .route("/report-templates", web::get().to(reports::templates))
+            .route("/periodic-reports/preview", web::get().to(reports::preview))
             .route(
                 "/cases/by-number/{number}",
                 web::get().to(cases::get_by_number),

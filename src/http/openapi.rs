@@ -74,10 +74,12 @@ impl Modify for BearerAuth {
         super::reads::caseload,
         super::reads::deadlines,
         super::reads::statistics,
+        super::reports::templates,
+        super::reports::preview,
     ),
     tags(
         (name = "session"), (name = "administration"), (name = "registry"),
-        (name = "case commands"), (name = "case reads"), (name = "views"), (name = "service")
+        (name = "case commands"), (name = "case reads"), (name = "views"), (name = "reports"), (name = "service")
     )
 )]
 pub struct ApiDoc;

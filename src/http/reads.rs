@@ -106,7 +106,7 @@ pub async fn wait_for_views(
 }
 
 /// The scope of a caller for `action`, using only the grants of `roles` when given.
-fn scope_for(
+pub(super) fn scope_for(
     state: &AppState,
     caller: &Caller,
     action: Action,
@@ -128,7 +128,7 @@ fn scope_for(
     Ok(scope)
 }
 
-fn scope_unit(state: &AppState, code: &str) -> Option<ScopeUnit> {
+pub(super) fn scope_unit(state: &AppState, code: &str) -> Option<ScopeUnit> {
     let path = state.units.path(code)?;
     Some(ScopeUnit {
         key: unit_path_key(&path),
@@ -138,7 +138,7 @@ fn scope_unit(state: &AppState, code: &str) -> Option<ScopeUnit> {
 }
 
 /// A `?unit=` filter, which must lie within the caller's scope.
-fn unit_filter(
+pub(super) fn unit_filter(
     state: &AppState,
     scope: &Scope,
     unit: Option<&str>,

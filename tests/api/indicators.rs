@@ -7,7 +7,8 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// The fixture's cases.
+/// The fixture's cases (ids, for the tests that act on them further).
+#[allow(dead_code)]
 pub struct Fixture {
     /// A girl of 9 in COMMUNE, received 2 June: emergency, urgent measures.
     pub emergency: String,

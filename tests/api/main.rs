@@ -21,6 +21,7 @@ mod matrix;
 mod pg;
 mod procedure;
 mod projectors;
+mod reports;
 mod routes;
 mod second_reading;
 mod second_reading_hotline;

@@ -53,6 +53,12 @@ pub const OTHER_ROUTES: &[(&str, &str, Gate)] = &[
     ("GET", "/caseload", Gate::Roles(BOARD_ROLES)),
     ("GET", "/deadlines", Gate::Roles(BOARD_ROLES)),
     ("GET", "/statistics", Gate::Roles(&[Role::Supervisor])),
+    ("GET", "/report-templates", Gate::Roles(&[Role::Supervisor])),
+    (
+        "GET",
+        "/periodic-reports/preview",
+        Gate::Roles(&[Role::Supervisor]),
+    ),
     (
         "GET",
         "/accounts/history",
@@ -291,6 +297,7 @@ fn request_for(
             pattern.into(),
             Some(report_body(&hours_ago(1), COMMUNE, &["Lò Thị Mai"])),
         ),
+        "/periodic-reports/preview" => (crate::reports::SIX_MONTH.into(), None),
         _ => (pattern.into(), None),
     }
 }
