@@ -6,6 +6,7 @@ pub mod cases;
 pub mod dto;
 pub mod errors;
 pub mod extract;
+pub mod issued_reports;
 pub mod openapi;
 pub mod reads;
 pub mod reports;
@@ -246,6 +247,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/statistics", web::get().to(reads::statistics))
             .route("/report-templates", web::get().to(reports::templates))
             .route("/periodic-reports/preview", web::get().to(reports::preview))
+            .route("/periodic-reports", web::post().to(issued_reports::issue))
+            .route("/periodic-reports", web::get().to(issued_reports::list))
+            .route("/periodic-reports/{id}", web::get().to(issued_reports::get))
+            .route(
+                "/periodic-reports/{id}/file",
+                web::get().to(issued_reports::file),
+            )
             .route(
                 "/cases/by-number/{number}",
                 web::get().to(cases::get_by_number),

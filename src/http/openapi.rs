@@ -76,6 +76,10 @@ impl Modify for BearerAuth {
         super::reads::statistics,
         super::reports::templates,
         super::reports::preview,
+        super::issued_reports::issue,
+        super::issued_reports::list,
+        super::issued_reports::get,
+        super::issued_reports::file,
     ),
     tags(
         (name = "session"), (name = "administration"), (name = "registry"),

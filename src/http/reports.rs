@@ -156,14 +156,13 @@ pub(super) fn format_of(raw: Option<&str>) -> Result<Format, ApiError> {
     }
 }
 
-pub(super) fn file_response(report: &Report, format: Format, bytes: Vec<u8>) -> HttpResponse {
-    let name = format!(
-        "{}_{}_{}.{}",
-        report.template,
-        report.unit.code,
-        report.period.id,
-        format.code()
-    );
+/// A file download named after the report (ids and codes only: no personal data).
+pub(super) fn file_response(
+    (template, unit, period): (&str, &str, &str),
+    format: Format,
+    bytes: Vec<u8>,
+) -> HttpResponse {
+    let name = format!("{template}_{unit}_{period}.{}", format.code());
     HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header((
@@ -207,5 +206,10 @@ pub async fn preview(
         report = suppress::for_public(report, state.settings.stats_min_cell);
     }
     let bytes = render::render(&report, format).map_err(|e| ApiError::internal(&e))?;
-    Ok(file_response(&report, format, bytes))
+    let name = (
+        report.template.as_str(),
+        report.unit.code.as_str(),
+        report.period.id.as_str(),
+    );
+    Ok(file_response(name, format, bytes))
 }

@@ -5,6 +5,7 @@
 //! prepares a copy meant to leave the unit.
 
 pub mod build;
+pub mod issued;
 pub mod labels;
 pub mod period;
 pub mod render;

@@ -16,6 +16,7 @@ mod gaps;
 mod grants;
 mod helpers;
 mod indicators;
+mod issued_reports;
 mod leaks;
 mod matrix;
 mod pg;
