@@ -11,10 +11,10 @@ use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use aggregates::codes::{CaseStatus, Code, Role};
-use aggregates::deadlines::calendar::{end_of_local_day, local_date, vietnam_offset};
+use aggregates::deadlines::calendar::{end_of_local_day, local_date};
 use aggregates::deadlines::DeadlineState;
 use aggregates::policy::{authorize_scoped, Action};
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use projections::indicators::engine::{Period, Snapshot};
 use projections::indicators::statistics;
 use projections::projector::{CASES, DEADLINES};
@@ -475,10 +475,67 @@ pub async fn deadlines(
 pub struct StatisticsQuery {
     /// The unit (default: the supervisor's unit).
     pub unit: Option<String>,
-    /// Start, inclusive: a date (local) or an RFC 3339 instant (default: 1 January this year).
+    /// A period of the fixed grid: `2026`, `2026-H1`, `2026-Q2` or `2026-06` (default: this
+    /// year). Fixed grids keep two queries from being subtracted into a small cell.
+    pub period: Option<String>,
+    /// Start, inclusive: the first local day of a month (`2026-05-01`); with `to`, instead of
+    /// `period`.
     pub from: Option<String>,
-    /// End, exclusive: a date (local, the whole day included) or an instant (default: now).
+    /// End: the last local day of a month (`2026-05-31`, the whole day included).
     pub to: Option<String>,
+}
+
+/// The period of `GET /statistics`, on the month grid: a grid id, or month-aligned days.
+fn statistics_period(
+    q: &StatisticsQuery,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    use crate::reports::{period, PeriodKind};
+    let mut f = Fields::default();
+    let off_grid = |f: &mut Fields, field: &str| {
+        f.push(
+            field,
+            "period_not_on_grid",
+            "Kỳ phải theo lưới cố định: năm, 6 tháng, quý hoặc tháng (từ ngày đầu đến ngày cuối tháng)",
+            "The period must be on the fixed grid: a year, six months, a quarter or months (first to last day)",
+        );
+    };
+    let bounds = match (&q.period, &q.from, &q.to) {
+        (Some(id), None, None) => {
+            let kind = match id.len() {
+                4 => PeriodKind::Year,
+                7 if id.contains("-H") => PeriodKind::SixMonths,
+                7 if id.contains("-Q") => PeriodKind::Quarter,
+                _ => PeriodKind::Month,
+            };
+            period::parse(&kind, id).map(|p| (p.from, p.to))
+        }
+        (None, None, None) => {
+            let year = local_date(now).year().to_string();
+            period::parse(&PeriodKind::Year, &year).map(|p| (p.from, p.to))
+        }
+        (None, Some(from), Some(to)) => {
+            let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+            match (day(from), day(to)) {
+                (Some(a), Some(b))
+                    if a.day() == 1 && b.succ_opt().is_some_and(|n| n.day() == 1) && a <= b =>
+                {
+                    let start = a.pred_opt().map(end_of_local_day);
+                    start.map(|s| (s, end_of_local_day(b)))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    match bounds {
+        Some(b) => Ok(b),
+        None => {
+            off_grid(&mut f, if q.period.is_some() { "period" } else { "to" });
+            f.finish()?;
+            Err(ApiError::validation(Vec::new()))
+        }
+    }
 }
 
 /// A count, or `null` when it is a small cell that could identify a child.
@@ -534,17 +591,6 @@ pub struct Support {
     pub by_service_type: BTreeMap<String, Cell>,
 }
 
-fn period_bound(f: &mut Fields, field: &str, raw: &str, end: bool) -> Option<DateTime<Utc>> {
-    if let Ok(day) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        return Some(if end {
-            end_of_local_day(day)
-        } else {
-            end_of_local_day(day.pred_opt().unwrap_or(day))
-        });
-    }
-    f.time(field, raw)
-}
-
 /// The indicators of procedure.md §7 for a unit and period. Counts only; small cells suppressed.
 #[utoipa::path(get, path = "/api/v1/statistics", tag = "views", security(("bearer" = [])), params(StatisticsQuery),
     responses((status = 200, body = Statistics, description = "JSON, or CSV with Accept: text/csv"), (status = 403), (status = 422)))]
@@ -568,35 +614,7 @@ pub async fn statistics(
     let unit_scope = unit_filter(&state, &scope, Some(&unit))?
         .ok_or_else(|| ApiError::validation(Vec::new()))?;
     let now = state.clock.now();
-    let mut f = Fields::default();
-    let from = match &query.from {
-        Some(raw) => period_bound(&mut f, "from", raw, false),
-        None => {
-            let year = local_date(now).year();
-            vietnam_offset()
-                .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
-                .single()
-                .map(|t| t.with_timezone(&Utc))
-        }
-    };
-    let to = match &query.to {
-        Some(raw) => period_bound(&mut f, "to", raw, true),
-        None => Some(now),
-    };
-    if let (Some(from), Some(to)) = (from, to) {
-        if from >= to {
-            f.push(
-                "to",
-                "period_empty",
-                "`to` phải sau `from`",
-                "`to` must be after `from`",
-            );
-        }
-    }
-    f.finish()?;
-    let (Some(from), Some(to)) = (from, to) else {
-        return Err(ApiError::validation(Vec::new()));
-    };
+    let (from, to) = statistics_period(&query, now)?;
     // The engine folds the event log itself (no view to wait for): the figures are those of
     // the newest committed event.
     let snapshot = Snapshot::load(&state.db, None, now).await?;
@@ -608,10 +626,21 @@ pub async fn statistics(
     );
     let min = i64::from(state.settings.stats_min_cell);
     let cell = |n: i64| -> Cell { (n == 0 || n >= min).then_some(n) };
+    // A breakdown adds up to its total: a single withheld cell would come back by subtraction,
+    // so a second one (the smallest other count) is withheld with it.
     let cells = |m: &BTreeMap<String, i64>| {
-        m.iter()
-            .map(|(k, v)| (k.clone(), cell(*v)))
-            .collect::<BTreeMap<_, _>>()
+        let mut out: BTreeMap<String, Cell> =
+            m.iter().map(|(k, v)| (k.clone(), cell(*v))).collect();
+        if out.values().filter(|c| c.is_none()).count() == 1 {
+            let other = out
+                .iter()
+                .filter_map(|(k, c)| c.filter(|v| *v > 0).map(|v| (v, k.clone())))
+                .min();
+            if let Some((_, k)) = other {
+                out.insert(k, None);
+            }
+        }
+        out
     };
     let stats = Statistics {
         unit: unit.clone(),

@@ -183,3 +183,103 @@ async fn bad_report_requests_are_refused(store: Store) {
         .any(|t| t["id"] == "six_month_cutoff_10"));
 }
 both_stores!(bad_report_requests_are_refused);
+
+async fn outputs_leaving_the_unit_withhold_small_and_complementary_cells(store: Store) {
+    let app = TestApp::spawn(store).await; // CASEBOOK_STATS_MIN_CELL = 5
+    let cast = app.cast().await;
+    fixture(&app, &cast, true).await;
+    let path = format!("{SIX_MONTH}&audience=public");
+    let (status, r) = app.get(&cast.supervisor, &path).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["confidential"], false);
+    assert_eq!(r["suppressed_below"], 5);
+    // COMMUNE's 2 abused children are a small cell; alone withheld, the total row (2) minus the
+    // other communes (0) would give it back: the total is withheld with it.
+    let t = "abused_by_commune";
+    let commune = row(&r, t, COMMUNE);
+    assert_eq!(commune[0], Value::Null);
+    assert_eq!(row(&r, t, "total")[0], Value::Null);
+    // Every row and every column holds no withheld cell or at least two.
+    for table in r["tables"].as_array().unwrap() {
+        let hidden: Vec<(u64, u64)> = table["suppressed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
+            .collect();
+        let derived: Vec<u64> = table["derived_columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .collect();
+        for (r0, c0) in &hidden {
+            if derived.contains(c0) {
+                continue;
+            }
+            let in_row = hidden
+                .iter()
+                .filter(|(r, c)| r == r0 && !derived.contains(c))
+                .count();
+            let in_col = hidden.iter().filter(|(_, c)| c == c0).count();
+            assert!(
+                in_row >= 2 && in_col >= 2,
+                "{} ({r0},{c0}): {hidden:?}",
+                table["id"]
+            );
+        }
+        for row in table["rows"].as_array().unwrap() {
+            for v in row["cells"].as_array().unwrap() {
+                assert!(
+                    v.is_null() || v.as_i64().unwrap() == 0 || v.as_i64().unwrap() >= 5,
+                    "{table}"
+                );
+            }
+        }
+    }
+    let (_, headers, csv) = app
+        .request(
+            Method::GET,
+            Some(&cast.supervisor.token),
+            &format!("{path}&format=csv"),
+            None,
+            &[],
+        )
+        .await;
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(csv.as_str().unwrap().contains("<5") && !csv.as_str().unwrap().contains("MẬT"));
+    // The official report keeps every figure, marked confidential.
+    let (_, official) = app.get(&cast.supervisor, SIX_MONTH).await;
+    assert_eq!(row(&official, t, COMMUNE)[0], 2);
+    assert_eq!(official["confidential"], true);
+
+    // Statistics: only fixed grids; the adjacent-window trick is refused.
+    for bad in [
+        "from=2026-06-01&to=2026-06-15",
+        "from=2026-06-02&to=2026-06-30",
+        "period=2026-H3",
+        "from=2026-06-16T01:00:00%2B07:00&to=2026-06-30",
+    ] {
+        let (status, body) = app
+            .get(
+                &cast.supervisor,
+                &format!("/statistics?unit={PROVINCE}&{bad}"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert!(body.to_string().contains("period_not_on_grid"), "{body}");
+    }
+    let (status, s) = app
+        .get(
+            &cast.supervisor,
+            &format!("/statistics?unit={PROVINCE}&period=2026-06"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    // June: the 3 cases received are under 5, withheld.
+    assert_eq!(s["cases"]["opened"], Value::Null);
+}
+both_stores!(outputs_leaving_the_unit_withhold_small_and_complementary_cells);

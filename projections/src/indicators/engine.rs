@@ -167,6 +167,9 @@ impl Snapshot {
             PeriodDate::OpenAtEnd => {
                 fact.at < period.to && fact.until.is_none_or(|u| u >= period.to)
             }
+            // A deadline is due in the period once its time has come: one still ahead is not
+            // yet due (and not yet a compliance figure).
+            PeriodDate::Due => period.holds(fact.at) && fact.at <= self.now,
             _ => period.holds(fact.at),
         }
     }
