@@ -88,7 +88,7 @@ pub fn cell_text(report: &Report, t: &ReportTable, r: usize, c: usize) -> String
 
 fn csv(report: &Report) -> String {
     let mut out = String::from('\u{feff}');
-    line(&mut out, &[report.title_vi.clone()]);
+    line(&mut out, std::slice::from_ref(&report.title_vi));
     line(&mut out, &[confidential_mark(report).to_owned()]);
     line(
         &mut out,
@@ -115,7 +115,7 @@ fn csv(report: &Report) -> String {
     );
     for t in &report.tables {
         out.push_str("\r\n");
-        line(&mut out, &[t.title_vi.clone()]);
+        line(&mut out, std::slice::from_ref(&t.title_vi));
         // Two header rows: the merged group over its columns (repeated empty under the span,
         // as CSV has no merged cells), then each column's own header.
         let mut groups = vec![String::new()];

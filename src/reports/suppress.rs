@@ -61,10 +61,10 @@ fn suppress(t: &mut ReportTable, min: i64) {
             break;
         }
     }
-    for r in 0..rows {
-        if hidden[r].iter().any(|h| *h) {
+    for line in hidden.iter_mut() {
+        if line.iter().any(|h| *h) {
             for c in &t.derived_columns {
-                hidden[r][*c] = true;
+                line[*c] = true;
             }
         }
     }
