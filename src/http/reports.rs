@@ -54,13 +54,13 @@ pub struct PreviewQuery {
 }
 
 /// What a report request names, checked: 422 for what is malformed, 403 out of jurisdiction.
-pub(super) struct Resolved {
+pub struct Resolved {
     pub template: Template,
     pub unit: ReportUnit,
     pub period: ReportPeriod,
 }
 
-pub(super) fn resolve(
+pub fn resolve(
     state: &AppState,
     caller: &Caller,
     template: &str,
@@ -121,13 +121,13 @@ pub(super) fn resolve(
     })
 }
 
-pub(super) fn labels(state: &AppState, unit: &ReportUnit) -> Labels {
+pub fn labels(state: &AppState, unit: &ReportUnit) -> Labels {
     let communes: HashMap<String, String> = unit.communes.iter().cloned().collect();
     Labels::new(communes, &state.commands.services().rules)
 }
 
 /// The official report of a resolved request at a snapshot.
-pub(super) fn compute(state: &AppState, r: &Resolved, snapshot: &Snapshot) -> Report {
+pub fn compute(state: &AppState, r: &Resolved, snapshot: &Snapshot) -> Report {
     build_report(
         &r.template,
         &state.indicators,

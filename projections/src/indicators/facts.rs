@@ -117,12 +117,27 @@ pub async fn fold_log(
     let mut cases: Vec<CaseFacts> = Vec::new();
     let mut index: HashMap<Uuid, usize> = HashMap::new();
     let mut at = Position::START;
+    // Postgres shows a committed event to the log reader only once every older transaction
+    // has ended (`pg_snapshot_xmin`): a command just answered may be hidden for a moment by a
+    // projector's open batch. Read on until the head seen now, for a bounded time.
+    let target = match upto {
+        Some(u) => u,
+        None => log::head(db).await?,
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         let batch: Vec<LoggedEvent> = crate::with_db!(db, pool => {
             let mut conn = pool.acquire().await.map_err(LogError::Db)?;
             read_batch(&mut conn, at).await?
         });
         let Some(last) = batch.last().map(|e| e.position) else {
+            if at < target && std::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                continue;
+            }
+            if at < target {
+                tracing::warn!(%at, %target, "indicators counted before the log head became readable");
+            }
             break;
         };
         for e in &batch {
