@@ -84,3 +84,66 @@ fn suppress(t: &mut ReportTable, min: i64) {
 fn is_count(t: &ReportTable, c: usize) -> bool {
     !t.derived_columns.contains(&c)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::build::{Header, ReportRow};
+
+    fn table(cells: &[&[i64]]) -> ReportTable {
+        let h = |s: &str| Header {
+            vi: s.into(),
+            en: s.into(),
+            span: 1,
+        };
+        ReportTable {
+            id: "t".into(),
+            title_vi: "t".into(),
+            title_en: "t".into(),
+            row_dimension: "commune".into(),
+            groups: vec![h("g")],
+            columns: cells[0].iter().map(|_| h("c")).collect(),
+            rows: cells
+                .iter()
+                .map(|r| ReportRow {
+                    key: "k".into(),
+                    vi: "k".into(),
+                    en: "k".into(),
+                    cells: r.iter().map(|v| Some(*v)).collect(),
+                })
+                .collect(),
+            suppressed: Vec::new(),
+            derived_columns: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_small_cell_takes_a_partner_in_its_row_and_its_column() {
+        // Two communes and the total row; columns: total, girls, boys.
+        let mut t = table(&[&[12, 2, 10], &[20, 9, 11], &[32, 11, 21]]);
+        suppress(&mut t, 5);
+        let hidden = |r: usize, c: usize| t.suppressed.contains(&[r, c]);
+        assert!(hidden(0, 1), "the small cell");
+        // Its row and its column each hold a second withheld cell; so do theirs.
+        for [r0, c0] in &t.suppressed {
+            assert!(
+                t.suppressed.iter().filter(|[r, _]| r == r0).count() >= 2,
+                "{:?}",
+                t.suppressed
+            );
+            assert!(
+                t.suppressed.iter().filter(|[_, c]| c == c0).count() >= 2,
+                "{:?}",
+                t.suppressed
+            );
+        }
+        assert!(
+            t.rows[0].cells[1].is_none(),
+            "the value is removed, not just flagged"
+        );
+        // Zeros and counts at or above the threshold alone are not withheld.
+        let mut t = table(&[&[5, 0, 5], &[7, 7, 0]]);
+        suppress(&mut t, 5);
+        assert!(t.suppressed.is_empty());
+    }
+}
