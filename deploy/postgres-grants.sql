@@ -21,10 +21,12 @@ GRANT SELECT, INSERT ON events TO casebook_app;
 GRANT SELECT, INSERT ON case_access_log TO casebook_app;
 -- The account trail is append-only like the event log.
 GRANT SELECT, INSERT ON account_events TO casebook_app;
+-- An issued report is frozen: the service records and reads it, never changes it.
+GRANT SELECT, INSERT ON issued_reports TO casebook_app;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON users, user_grants, sessions, idempotency_keys, login_attempts TO casebook_app;
 GRANT SELECT, INSERT, UPDATE ON case_numbers, projection_checkpoints, units TO casebook_app;
 GRANT SELECT ON _sqlx_migrations TO casebook_app;
 
 -- Nothing else: no TRUNCATE, no REFERENCES, no TRIGGER, and no ownership of the event log.
-REVOKE TRUNCATE ON events, case_access_log, account_events FROM casebook_app;
+REVOKE TRUNCATE ON events, case_access_log, account_events, issued_reports FROM casebook_app;

@@ -41,6 +41,12 @@ pub struct Settings {
     /// aggregates/data/matching-rules.json).
     #[arg(long, env = "CASEBOOK_MATCHING", global = true)]
     pub matching: Option<PathBuf>,
+    /// An indicator-registry override file (same shape as projections/data/indicators.json).
+    #[arg(long, env = "CASEBOOK_INDICATORS", global = true)]
+    pub indicators: Option<PathBuf>,
+    /// A report-template override file (same shape as projections/data/report-templates.json).
+    #[arg(long, env = "CASEBOOK_REPORT_TEMPLATES", global = true)]
+    pub report_templates: Option<PathBuf>,
     /// How long a session token lives.
     #[arg(long, env = "CASEBOOK_SESSION_TTL_MINUTES", global = true, default_value_t = 480,
           value_parser = clap::value_parser!(u32).range(5..=1440))]
@@ -91,6 +97,8 @@ const KNOWN: &[&str] = &[
     "CASEBOOK_RULES",
     "CASEBOOK_CALENDAR",
     "CASEBOOK_MATCHING",
+    "CASEBOOK_INDICATORS",
+    "CASEBOOK_REPORT_TEMPLATES",
     "CASEBOOK_SESSION_TTL_MINUTES",
     "CASEBOOK_DB_MAX_CONNECTIONS",
     "CASEBOOK_MAX_BODY_BYTES",

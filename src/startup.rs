@@ -5,6 +5,7 @@ use crate::commands::CaseCommands;
 use crate::config::Settings;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
+use crate::reports::Templates;
 use crate::store::{self, events};
 use crate::units::{self, UnitDirectory};
 use actix_web::dev::Server;
@@ -12,6 +13,7 @@ use actix_web::{middleware, web, App, HttpServer};
 use aggregates::case::CaseServices;
 use aggregates::deadlines::{RuleSet, WorkingCalendar};
 use aggregates::identity::MatchRules;
+use projections::indicators::Registry;
 use projections::projector::Projections;
 use projections::Db;
 use std::net::TcpListener;
@@ -107,6 +109,39 @@ pub fn matching_rules(settings: &Settings) -> Result<MatchRules, StartupError> {
     }
 }
 
+/// The indicator registry in force: the shipped one with the configured override applied.
+pub fn indicator_registry(settings: &Settings) -> Result<Registry, StartupError> {
+    let Some(path) = &settings.indicators else {
+        return Ok(Registry::shipped());
+    };
+    let bad =
+        |e: String| StartupError::Config(format!("CASEBOOK_INDICATORS {}: {e}", path.display()));
+    let json = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    Registry::shipped()
+        .with_override(&json)
+        .map_err(|e| bad(e.to_string()))
+}
+
+/// The report templates in force, checked against the indicator registry.
+pub fn report_templates(
+    settings: &Settings,
+    registry: &Registry,
+) -> Result<Templates, StartupError> {
+    let Some(path) = &settings.report_templates else {
+        return Ok(Templates::shipped(registry));
+    };
+    let bad = |e: String| {
+        StartupError::Config(format!("CASEBOOK_REPORT_TEMPLATES {}: {e}", path.display()))
+    };
+    let json = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    Templates::load(
+        crate::reports::DEFAULT_TEMPLATES_JSON,
+        Some(&json),
+        registry,
+    )
+    .map_err(|e| bad(e.to_string()))
+}
+
 /// Connects, migrates and loads the unit registry (first start).
 pub async fn open_store(settings: &Settings) -> Result<Db, StartupError> {
     let db = store::connect(&settings.database_url, settings.db_max_connections).await?;
@@ -143,6 +178,8 @@ impl Application {
         };
         let services = case_services(&settings)?;
         let matching = Arc::new(matching_rules(&settings)?);
+        let indicators = Arc::new(indicator_registry(&settings)?);
+        let templates = Arc::new(report_templates(&settings, &indicators)?);
         let db = open_store(&settings).await?;
         let directory = UnitDirectory::load(&db).await?;
         let projections = Projections::new(db.clone());
@@ -182,6 +219,8 @@ impl Application {
             metrics: Metrics::default(),
             recent_writers: http::RecentWriters::default(),
             matching,
+            indicators,
+            templates,
         });
         // The console's first-run setup: while no admin exists, a one-time link (its token kept
         // hashed, in memory, single use) through which the first admin is created.

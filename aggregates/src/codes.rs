@@ -400,6 +400,22 @@ codes! {
 }
 
 codes! {
+    /// Whom a child is referred to (ND56 art. 22, 25(3), 29): the kind of agency, so that
+    /// referrals to the police can be counted (procedure.md §7).
+    ReferralKind("referral_kind") {
+        Police = "police", "Cơ quan công an", "Police";
+        Procuracy = "procuracy", "Viện kiểm sát", "Procuracy";
+        Court = "court", "Tòa án", "Court";
+        Health = "health", "Cơ sở y tế", "Health facility";
+        Education = "education", "Cơ sở giáo dục", "School or education authority";
+        LegalAid = "legal_aid", "Trợ giúp pháp lý", "Legal aid";
+        SocialProtection = "social_protection", "Cơ sở trợ giúp xã hội", "Social protection facility";
+        Ngo = "ngo", "Tổ chức xã hội", "Non-governmental organisation";
+        Other = "other", "Khác", "Other";
+    }
+}
+
+codes! {
     /// Case status: where the case stands in the procedure.
     #[derive(Default)]
     CaseStatus("case_status") {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod db;
+pub mod indicators;
 pub mod log;
 pub mod projector;
 pub mod record;

@@ -1,17 +1,16 @@
 //! The indicators of procedure.md §7 for a unit and period (both adapters): counts only, small
 //! cells suppressed.
 
-use super::lists::{scope_for, unit_filter, wait_for_views};
+use super::lists::{scope_for, unit_filter};
 use crate::http::errors::ApiError;
 use crate::http::extract::Fields;
 use crate::http::session::Caller;
 use crate::http::AppState;
 use aggregates::codes::Role;
-use aggregates::deadlines::calendar::{end_of_local_day, local_date, vietnam_offset};
+use aggregates::deadlines::calendar::{end_of_local_day, local_date};
 use aggregates::policy::Action;
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
-use projections::projector::{CASES, DEADLINES};
-use projections::views::queries;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use projections::indicators::engine::{Period, Snapshot};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -69,24 +68,63 @@ pub struct Support {
     pub by_service_type: BTreeMap<String, Cell>,
 }
 
-fn period_bound(f: &mut Fields, field: &str, raw: &str, end: bool) -> Option<DateTime<Utc>> {
-    if let Ok(day) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        return Some(if end {
-            end_of_local_day(day)
-        } else {
-            end_of_local_day(day.pred_opt().unwrap_or(day))
-        });
-    }
-    f.time(field, raw)
+/// The period on the month grid: a grid id (`2026`, `2026-H1`, `2026-Q2`, `2026-06`), or
+/// month-aligned local days; this year by default. Fixed grids keep two queries from being
+/// subtracted into a small cell (issue 11).
+fn statistics_period(
+    period: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    use crate::reports::{period, PeriodKind};
+    let bounds = match (period, from, to) {
+        (Some(id), None, None) => {
+            let kind = match id.len() {
+                4 => PeriodKind::Year,
+                7 if id.contains("-H") => PeriodKind::SixMonths,
+                7 if id.contains("-Q") => PeriodKind::Quarter,
+                _ => PeriodKind::Month,
+            };
+            period::parse(&kind, id).map(|p| (p.from, p.to))
+        }
+        (None, None, None) => {
+            let year = local_date(now).year().to_string();
+            period::parse(&PeriodKind::Year, &year).map(|p| (p.from, p.to))
+        }
+        (None, Some(from), Some(to)) => {
+            let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+            match (day(from), day(to)) {
+                (Some(a), Some(b))
+                    if a.day() == 1 && b.succ_opt().is_some_and(|n| n.day() == 1) && a <= b =>
+                {
+                    let start = a.pred_opt().map(end_of_local_day);
+                    start.map(|s| (s, end_of_local_day(b)))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    bounds.ok_or_else(|| {
+        let mut f = Fields::default();
+        f.push(
+            if period.is_some() { "period" } else { "to" },
+            "period_not_on_grid",
+            "Kỳ phải theo lưới cố định: năm, 6 tháng, quý hoặc tháng (từ ngày đầu đến ngày cuối tháng)",
+            "The period must be on the fixed grid: a year, six months, a quarter or months (first to last day)",
+        );
+        f.finish().err().unwrap_or_else(|| ApiError::validation(Vec::new()))
+    })
 }
 
-/// The statistics of `unit` (default: the supervisor's) from `from` (a local date or an
-/// instant; default 1 January) to `to` (default now).
+/// The statistics of `unit` (default: the supervisor's) for a period of the fixed grid.
 pub async fn statistics(
     state: &AppState,
     caller: &Caller,
-    strong: bool,
+    _strong: bool,
     unit: Option<&str>,
+    period: Option<&str>,
     from: Option<&str>,
     to_raw: Option<&str>,
 ) -> Result<Statistics, ApiError> {
@@ -104,44 +142,33 @@ pub async fn statistics(
     let unit_scope =
         unit_filter(state, &scope, Some(&unit))?.ok_or_else(|| ApiError::validation(Vec::new()))?;
     let now = state.clock.now();
-    let mut f = Fields::default();
-    let from_raw = from;
-    let from = match from_raw {
-        Some(raw) => period_bound(&mut f, "from", raw, false),
-        None => {
-            let year = local_date(now).year();
-            vietnam_offset()
-                .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
-                .single()
-                .map(|t| t.with_timezone(&Utc))
-        }
-    };
-    let to = match to_raw {
-        Some(raw) => period_bound(&mut f, "to", raw, true),
-        None => Some(now),
-    };
-    if let (Some(from), Some(to)) = (from, to) {
-        if from >= to {
-            f.push(
-                "to",
-                "period_empty",
-                "`to` phải sau `from`",
-                "`to` must be after `from`",
-            );
-        }
-    }
-    f.finish()?;
-    let (Some(from), Some(to)) = (from, to) else {
-        return Err(ApiError::validation(Vec::new()));
-    };
-    wait_for_views(state, caller, strong, &[CASES, DEADLINES]).await?;
-    let counts = queries::statistics(&state.db, &unit_scope, from, to, now).await?;
+    let (from, to) = statistics_period(period, from, to_raw, now)?;
+    // The engine folds the event log itself (no view to wait for): the figures are those of the
+    // newest committed event.
+    let snapshot = Snapshot::load(&state.db, None, now).await?;
+    let counts = projections::indicators::statistics::statistics(
+        &state.indicators,
+        &snapshot,
+        &unit_scope.key,
+        &Period { from, to },
+    );
     let min = i64::from(state.settings.stats_min_cell);
     let cell = |n: i64| -> Cell { (n == 0 || n >= min).then_some(n) };
+    // A breakdown adds up to its total: a single withheld cell would come back by subtraction,
+    // so a second one (the smallest other count) is withheld with it.
     let cells = |m: &BTreeMap<String, i64>| {
-        m.iter()
-            .map(|(k, v)| (k.clone(), cell(*v)))
-            .collect::<BTreeMap<_, _>>()
+        let mut out: BTreeMap<String, Cell> =
+            m.iter().map(|(k, v)| (k.clone(), cell(*v))).collect();
+        if out.values().filter(|c| c.is_none()).count() == 1 {
+            let other = out
+                .iter()
+                .filter_map(|(k, c)| c.filter(|v| *v > 0).map(|v| (v, k.clone())))
+                .min();
+            if let Some((_, k)) = other {
+                out.insert(k, None);
+            }
+        }
+        out
     };
     let stats = Statistics {
         unit: unit.clone(),

@@ -342,6 +342,12 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl From<projections::log::LogError> for ApiError {
+    fn from(e: projections::log::LogError) -> Self {
+        Self::internal(&e)
+    }
+}
+
 impl From<CaseError> for ApiError {
     fn from(e: CaseError) -> Self {
         let status = match e.kind() {

@@ -9,8 +9,10 @@ pub mod children;
 pub mod dto;
 pub mod errors;
 pub mod extract;
+pub mod issued_reports;
 pub mod openapi;
 pub mod reads;
+pub mod reports;
 pub mod service;
 pub mod session;
 
@@ -43,6 +45,10 @@ pub struct AppState {
     pub recent_writers: RecentWriters,
     /// The child matcher's weights and thresholds (CASEBOOK_MATCHING).
     pub matching: Arc<aggregates::identity::MatchRules>,
+    /// The indicator registry in force (shipped, or overridden by `CASEBOOK_INDICATORS`).
+    pub indicators: Arc<projections::indicators::Registry>,
+    /// The report templates in force (shipped, or overridden by `CASEBOOK_REPORT_TEMPLATES`).
+    pub templates: Arc<crate::reports::Templates>,
 }
 
 /// Sessions that recorded a command lately, so that their view reads wait for the projector
@@ -255,6 +261,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/caseload", web::get().to(reads::caseload))
             .route("/deadlines", web::get().to(reads::deadlines))
             .route("/statistics", web::get().to(reads::statistics))
+            .route("/report-templates", web::get().to(reports::templates))
+            .route("/periodic-reports/preview", web::get().to(reports::preview))
+            .route("/periodic-reports", web::post().to(issued_reports::issue))
+            .route("/periodic-reports", web::get().to(issued_reports::list))
+            .route("/periodic-reports/{id}", web::get().to(issued_reports::get))
+            .route(
+                "/periodic-reports/{id}/file",
+                web::get().to(issued_reports::file),
+            )
             .route(
                 "/cases/by-number/{number}",
                 web::get().to(cases::get_by_number),

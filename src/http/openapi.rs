@@ -79,10 +79,16 @@ impl Modify for BearerAuth {
         super::child_links::link,
         super::child_links::unlink,
         super::child_links::distinct,
+        super::reports::templates,
+        super::reports::preview,
+        super::issued_reports::issue,
+        super::issued_reports::list,
+        super::issued_reports::get,
+        super::issued_reports::file,
     ),
     tags(
         (name = "session"), (name = "administration"), (name = "registry"),
-        (name = "case commands"), (name = "case reads"), (name = "views"), (name = "children"), (name = "service")
+        (name = "case commands"), (name = "case reads"), (name = "views"), (name = "children"), (name = "reports"), (name = "service")
     )
 )]
 pub struct ApiDoc;

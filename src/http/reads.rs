@@ -167,9 +167,13 @@ pub async fn deadlines(
 pub struct StatisticsQuery {
     /// The unit (default: the supervisor's unit).
     pub unit: Option<String>,
-    /// Start, inclusive: a date (local) or an RFC 3339 instant (default: 1 January this year).
+    /// A period of the fixed grid: `2026`, `2026-H1`, `2026-Q2` or `2026-06` (default: this
+    /// year). Fixed grids keep two queries from being subtracted into a small cell.
+    pub period: Option<String>,
+    /// Start, inclusive: the first local day of a month (`2026-05-01`); with `to`, instead of
+    /// `period`.
     pub from: Option<String>,
-    /// End, exclusive: a date (local, the whole day included) or an instant (default: now).
+    /// End: the last local day of a month (`2026-05-31`, the whole day included).
     pub to: Option<String>,
 }
 
@@ -189,6 +193,7 @@ pub async fn statistics(
         &caller,
         strong(&req),
         query.unit.as_deref(),
+        query.period.as_deref(),
         query.from.as_deref(),
         query.to.as_deref(),
     )

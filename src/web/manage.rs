@@ -499,6 +499,7 @@ pub async fn statistics(
         &staff.caller,
         false,
         unit.as_deref(),
+        None,
         api(&from).as_deref(),
         api(&to).as_deref(),
     )
@@ -690,6 +691,7 @@ pub async fn statistics_csv(
         &staff.caller,
         false,
         query.unit.as_deref().filter(|u| !u.is_empty()),
+        None,
         api(&query.from).as_deref(),
         api(&query.to).as_deref(),
     )

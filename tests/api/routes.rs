@@ -65,6 +65,28 @@ pub const OTHER_ROUTES: &[(&str, &str, Gate)] = &[
     ("GET", "/caseload", Gate::Roles(BOARD_ROLES)),
     ("GET", "/deadlines", Gate::Roles(BOARD_ROLES)),
     ("GET", "/statistics", Gate::Roles(&[Role::Supervisor])),
+    ("GET", "/report-templates", Gate::Roles(&[Role::Supervisor])),
+    (
+        "GET",
+        "/periodic-reports/preview",
+        Gate::Roles(&[Role::Supervisor]),
+    ),
+    (
+        "POST",
+        "/periodic-reports",
+        Gate::Roles(&[Role::Supervisor]),
+    ),
+    ("GET", "/periodic-reports", Gate::Roles(&[Role::Supervisor])),
+    (
+        "GET",
+        "/periodic-reports/{id}",
+        Gate::Roles(&[Role::Supervisor]),
+    ),
+    (
+        "GET",
+        "/periodic-reports/{id}/file",
+        Gate::Roles(&[Role::Supervisor]),
+    ),
     (
         "GET",
         "/accounts/history",
@@ -206,6 +228,15 @@ async fn routes_outside_a_case_as_every_role(store: Store) {
         covers_commune,
     })
     .collect::<Vec<_>>();
+    // An issued report for the routes that read one.
+    let (_, issued) = app
+        .post(
+            &cast.supervisor,
+            "/periodic-reports",
+            json!({"template": "monthly_0101", "unit": PROVINCE, "period": "2026-06"}),
+        )
+        .await;
+    let issued = issued["id"].as_str().expect("issued").to_owned();
     let mut wrong = Vec::new();
     let mut checks = 0;
     for caller in &callers {
@@ -220,7 +251,7 @@ async fn routes_outside_a_case_as_every_role(store: Store) {
                         && caller.covers_commune
                 }
             };
-            let (path, body) = request_for(method, pattern, caller.name, &target);
+            let (path, body) = request_for(method, pattern, caller.name, &target, &issued);
             let mut token = caller.token.clone();
             if *pattern == "/auth/logout" && token.is_some() {
                 // A session of its own, so that the caller's stays usable.
@@ -273,6 +304,7 @@ fn request_for(
     pattern: &str,
     caller: &str,
     target: &TestUser,
+    issued: &str,
 ) -> (String, Option<Value>) {
     match pattern {
         "/auth/login" => (
@@ -307,6 +339,15 @@ fn request_for(
             pattern.into(),
             Some(report_body(&hours_ago(1), COMMUNE, &["Lò Thị Mai"])),
         ),
+        "/periodic-reports/preview" => (crate::reports::SIX_MONTH.into(), None),
+        "/periodic-reports" if method == "POST" => (
+            pattern.into(),
+            Some(json!({"template": "monthly_0101", "unit": PROVINCE, "period": "2026-06"})),
+        ),
+        "/periodic-reports/{id}" => (format!("/periodic-reports/{issued}"), None),
+        "/periodic-reports/{id}/file" => {
+            (format!("/periodic-reports/{issued}/file?format=csv"), None)
+        }
         _ => (pattern.into(), None),
     }
 }

@@ -378,6 +378,88 @@ async fn every_route_succeeds_and_is_refused_over_http(store: Store) {
         StatusCode::FORBIDDEN,
     )
     .await;
+    // Periodic reports: supervisors only, on the template's grid.
+    let w_ = &cast.worker;
+    w.ok(g.clone(), "/report-templates", "/report-templates", s, None)
+        .await;
+    w.refused(
+        g.clone(),
+        "/report-templates",
+        "/report-templates",
+        Some(w_),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let preview = crate::reports::SIX_MONTH;
+    w.ok(g.clone(), "/periodic-reports/preview", preview, s, None)
+        .await;
+    w.refused(
+        g.clone(),
+        "/periodic-reports/preview",
+        preview,
+        Some(&cast.approver),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let issue = json!({"template": "monthly_0101", "unit": PROVINCE, "period": "2026-06"});
+    let issued = w
+        .ok(
+            p.clone(),
+            "/periodic-reports",
+            "/periodic-reports",
+            s,
+            Some(issue),
+        )
+        .await;
+    let bad = json!({"template": "monthly_0101", "unit": PROVINCE, "period": "2026-H1"});
+    w.refused(
+        p.clone(),
+        "/periodic-reports",
+        "/periodic-reports",
+        Some(s),
+        Some(bad),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    w.ok(g.clone(), "/periodic-reports", "/periodic-reports", s, None)
+        .await;
+    w.refused(
+        g.clone(),
+        "/periodic-reports",
+        "/periodic-reports",
+        Some(w_),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let one = format!("/periodic-reports/{}", issued["id"].as_str().unwrap());
+    w.ok(g.clone(), "/periodic-reports/{id}", &one, s, None)
+        .await;
+    w.refused(
+        g.clone(),
+        "/periodic-reports/{id}",
+        &one,
+        Some(w_),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let file = format!("{one}/file?format=xlsx");
+    w.ok(g.clone(), "/periodic-reports/{id}/file", &file, s, None)
+        .await;
+    let pdf = format!("{one}/file?format=pdf");
+    w.refused(
+        g.clone(),
+        "/periodic-reports/{id}/file",
+        &pdf,
+        Some(s),
+        None,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+
     // /ready refuses when the calendar no longer covers the next 60 days (last: it moves the clock).
     let last = aggregates::deadlines::WorkingCalendar::shipped().last_year();
     app.clock

@@ -213,6 +213,7 @@ pub struct RecordServiceDelivery {
 pub struct RecordReferral {
     pub referred_at: DateTime<Utc>,
     pub to: ShortText,
+    pub to_kind: Option<ReferralKind>,
     pub service_type: Option<ServiceType>,
     pub notes: Option<LongText>,
 }

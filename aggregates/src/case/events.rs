@@ -308,6 +308,9 @@ pub struct ServiceDelivered {
 pub struct ReferralMade {
     pub referred_at: DateTime<Utc>,
     pub to: ShortText,
+    /// The kind of agency (events recorded before the code existed have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_kind: Option<ReferralKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_type: Option<ServiceType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -121,9 +121,39 @@ async fn the_worker_refers_the_child_to_an_agency() {
         .then_expect_events(vec![CaseEvent::ReferralMade(ReferralMade {
             referred_at: measured(),
             to: short("District police"),
+            to_kind: None,
             service_type: Some(ServiceType::Protection),
             notes: None,
         })]);
+}
+
+#[tokio::test]
+async fn a_referral_to_the_police_carries_its_coded_kind() {
+    // Referrals to police are an indicator of their own (procedure.md §7): the kind is a code,
+    // the free-text `to` names the office.
+    given(&assessment())
+        .when_async(cmd(
+            &worker(),
+            referral_to(measured(), ReferralKind::Police),
+        ))
+        .await
+        .then_expect_events(vec![CaseEvent::ReferralMade(ReferralMade {
+            referred_at: measured(),
+            to: short("District police"),
+            to_kind: Some(ReferralKind::Police),
+            service_type: Some(ServiceType::Protection),
+            notes: None,
+        })]);
+}
+
+#[test]
+fn a_referral_recorded_before_the_kind_existed_still_reads() {
+    let old = serde_json::json!({"ReferralMade": {"referred_at": "2026-06-16T02:00:00Z", "to": "Công an huyện"}});
+    let event: CaseEvent = serde_json::from_value(old).unwrap();
+    let CaseEvent::ReferralMade(r) = event else {
+        panic!()
+    };
+    assert_eq!(r.to_kind, None);
 }
 
 #[tokio::test]

@@ -490,9 +490,19 @@ pub fn referral(referred_at: DateTime<Utc>) -> CaseAction {
     CaseAction::RecordReferral(RecordReferral {
         referred_at,
         to: short("District police"),
+        to_kind: None,
         service_type: Some(ServiceType::Protection),
         notes: None,
     })
+}
+
+/// A referral naming the kind of agency.
+pub fn referral_to(referred_at: DateTime<Utc>, kind: ReferralKind) -> CaseAction {
+    let CaseAction::RecordReferral(mut r) = referral(referred_at) else {
+        unreachable!()
+    };
+    r.to_kind = Some(kind);
+    CaseAction::RecordReferral(r)
 }
 
 pub fn petition(filed_at: DateTime<Utc>) -> CaseAction {

@@ -173,6 +173,9 @@ pub struct ReferralView {
     pub sequence: u64,
     pub referred_at: String,
     pub to: String,
+    /// The kind of agency (`referral_kind` code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -370,6 +370,7 @@ pub fn case_document(
                 sequence: rf.sequence,
                 referred_at: ts(rf.fact.referred_at),
                 to: rf.fact.to.to_string(),
+                to_kind: rf.fact.to_kind.map(|k| k.code().to_owned()),
                 service_type: rf.fact.service_type.map(|s| s.code().to_owned()),
                 notes: opt_str(&rf.fact.notes),
                 by: by(rf.sequence),

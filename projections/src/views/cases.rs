@@ -34,7 +34,7 @@ pub fn age_group(age: Option<i32>) -> &'static str {
     }
 }
 
-fn age_from(
+pub(crate) fn age_from(
     date_of_birth: Option<NaiveDate>,
     estimated_age: Option<u8>,
     received_at: DateTime<Utc>,

@@ -130,6 +130,8 @@ pub struct ReferralDto {
     pub referred_at: String,
     /// The agency or provider.
     pub to: String,
+    /// The kind of agency (`referral_kind` code: `police`, `health`, …).
+    pub to_kind: Option<String>,
     pub service_type: Option<String>,
     pub notes: Option<String>,
 }
@@ -139,12 +141,15 @@ impl ReferralDto {
         let mut f = Fields::default();
         let referred_at = f.time("referred_at", &self.referred_at);
         let to = f.text::<200>("to", &self.to);
+        let to_kind = f.opt_code::<ReferralKind>("to_kind", self.to_kind.as_deref());
         let service_type = f.opt_code::<ServiceType>("service_type", self.service_type.as_deref());
         let notes = f.opt_text::<20_000>("notes", self.notes.as_deref());
-        let (referred_at, to, service_type, notes) = all!(f, referred_at, to, service_type, notes);
+        let (referred_at, to, to_kind, service_type, notes) =
+            all!(f, referred_at, to, to_kind, service_type, notes);
         Ok(CaseAction::RecordReferral(RecordReferral {
             referred_at,
             to,
+            to_kind,
             service_type,
             notes,
         }))

@@ -45,6 +45,7 @@ impl Case {
         Ok(vec![CaseEvent::ReferralMade(ReferralMade {
             referred_at: c.referred_at,
             to: c.to,
+            to_kind: c.to_kind,
             service_type: c.service_type,
             notes: c.notes,
         })])
