@@ -29,6 +29,19 @@ pub async fn attach_command(
     let case_id = match target {
         super::dto::AttachTo::Id(id) => id,
         super::dto::AttachTo::Number(number) => {
+            // The number is resolved on the cases view: a case opened a moment ago must be in it.
+            state
+                .projections
+                .wait_for_head(&[projections::projector::CASES], state.settings.view_wait())
+                .await
+                .map_err(|_| {
+                    ApiError::unavailable(
+                        "views_catching_up",
+                        "Dữ liệu tổng hợp đang được cập nhật; hãy thử lại sau giây lát",
+                        "The views are catching up with recent changes; retry shortly",
+                        1,
+                    )
+                })?;
             projections::views::queries::id_by_number(&state.db, &number)
                 .await
                 .map_err(|e| ApiError::internal(&e))?

@@ -56,7 +56,11 @@ impl Place {
 pub struct CaseFacts {
     pub case_id: Uuid,
     pub report_id: Uuid,
+    /// The child's identity as linked at the counted position (issue 12: a link makes two
+    /// cases one child; an unlink restores the identity before it).
     pub child_id: Uuid,
+    /// The identities before each standing link, oldest first.
+    pub child_ids_before: Vec<Uuid>,
     pub incident: Place,
     /// Acting unit from each business time on (receipt, then each transfer).
     pub acting: Vec<(DateTime<Utc>, Place)>,
@@ -180,6 +184,7 @@ pub fn apply(cases: &mut Vec<CaseFacts>, index: &mut HashMap<Uuid, usize>, e: &L
             case_id: e.case_id,
             report_id: r.report_id,
             child_id: r.child_id,
+            child_ids_before: Vec::new(),
             incident: place.clone(),
             acting: vec![(r.received_at, place)],
             dims: Dims::new(),
@@ -227,6 +232,15 @@ pub fn apply(cases: &mut Vec<CaseFacts>, index: &mut HashMap<Uuid, usize>, e: &L
     let c = &mut cases[i];
     match &e.event.event {
         CaseEvent::CaseTransferred(t) => c.acting.push((t.transferred_at, Place::of(&t.to_unit))),
+        CaseEvent::ChildLinked(l) => {
+            c.child_ids_before.push(c.child_id);
+            c.child_id = l.child_id;
+        }
+        CaseEvent::ChildUnlinked(_) => {
+            if let Some(before) = c.child_ids_before.pop() {
+                c.child_id = before;
+            }
+        }
         CaseEvent::CaseClosed(x) => {
             c.set("closure_reason", one(x.reason.code()));
             if let Some(open) = c.facts.iter_mut().find(|f| f.source == Source::Open) {
