@@ -1,7 +1,8 @@
 //! Kiểm tra (supervisors): a case's history, its access log and the case as it stood at a
 //! chosen time; each read writes its own access-log row, as the API's do.
 
-use super::cases::{sections, texts, Section, Texts};
+use super::case_page::{sections, Section};
+use super::cases::{texts, Texts};
 use super::format::{self, label, pick};
 use super::pages::Chrome;
 use super::session::Staff;

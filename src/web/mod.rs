@@ -4,8 +4,10 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod case_page;
 pub mod cases;
 pub mod format;
+pub mod intake;
 pub mod manage;
 pub mod pages;
 pub mod session;
@@ -216,11 +218,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/setup/{token}", web::get().to(session::setup_form))
             .route("/setup/{token}", web::post().to(session::setup))
             .route("/", web::get().to(cases::my_work))
-            .route("/intake", web::get().to(cases::intake_form))
-            .route("/intake", web::post().to(cases::intake))
+            .route("/intake", web::get().to(intake::intake_form))
+            .route("/intake", web::post().to(intake::intake))
             .route("/cases", web::get().to(cases::case_list))
             .route("/cases/search", web::post().to(cases::case_search))
-            .route("/cases/{id}", web::get().to(cases::case_page))
+            .route("/cases/{id}", web::get().to(case_page::case_page))
             .route("/cases/{id}/audit", web::get().to(audit::audit))
             .route("/approvals", web::get().to(manage::approvals))
             .route("/caseload", web::get().to(manage::caseload))

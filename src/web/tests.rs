@@ -2,7 +2,9 @@
 
 use super::accounts::{AccountPage, AccountsPage, UserRow};
 use super::audit::{AccessRow, AuditPage, HistoryRow};
+use super::case_page::*;
 use super::cases::*;
+use super::intake::*;
 use super::manage::*;
 use super::pages::Chrome;
 use super::session::{LoginPage, PasswordPage, SetupPage};
