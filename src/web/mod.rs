@@ -6,11 +6,13 @@ pub mod accounts;
 pub mod audit;
 pub mod case_page;
 pub mod cases;
+mod form_views;
 pub mod format;
 pub mod intake;
 pub mod manage;
 pub mod pages;
 pub mod session;
+mod step_fields;
 pub mod steps;
 #[cfg(test)]
 mod tests;
