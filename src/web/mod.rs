@@ -12,6 +12,7 @@ pub mod intake;
 pub mod manage;
 pub mod pages;
 pub mod session;
+pub mod statistics;
 mod step_fields;
 pub mod steps;
 #[cfg(test)]
@@ -229,8 +230,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/approvals", web::get().to(manage::approvals))
             .route("/caseload", web::get().to(manage::caseload))
             .route("/board", web::get().to(manage::board))
-            .route("/statistics", web::get().to(manage::statistics))
-            .route("/statistics.csv", web::get().to(manage::statistics_csv))
+            .route("/statistics", web::get().to(statistics::statistics))
+            .route("/statistics.csv", web::get().to(statistics::statistics_csv))
             .route("/accounts", web::get().to(accounts::accounts))
             .route("/accounts", web::post().to(accounts::create))
             .route("/accounts/{id}", web::get().to(accounts::account))

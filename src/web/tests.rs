@@ -8,6 +8,7 @@ use super::intake::*;
 use super::manage::*;
 use super::pages::Chrome;
 use super::session::{LoginPage, PasswordPage, SetupPage};
+use super::statistics::*;
 use super::steps::{field_views, FieldSpec, Input, OptView, StepPage, SummaryEntry};
 use super::ErrorPage;
 use crate::http::errors::Lang;
