@@ -10,7 +10,7 @@ use aggregates::policy::{authorize_intake, authorize_on_case, Grant};
 use aggregates::units::UnitCode;
 use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventRepository, SerializedEvent};
+use cqrs_es::persist::{PersistedEventRepository, SerializedEvent};
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
 use projections::projector::Wakeup;
 use projections::record::{EventMetadata, RecordedEvent};
@@ -139,7 +139,29 @@ impl CaseCommands {
         command: CaseCommand,
         base: &MetadataBase,
     ) -> Result<Vec<RecordedEvent>, ExecError> {
-        let mut events = self.load(case_id).await?;
+        let (mut events, decided) = self.decide_on(case_id, command, base).await?;
+        if decided.is_empty() {
+            return Ok(events);
+        }
+        let serialized = serialize(&decided)?;
+        self.repo.persist::<Case>(&serialized, None).await?;
+        self.committed.ping();
+        for envelope in decided {
+            events.push(recorded(envelope)?);
+        }
+        Ok(events)
+    }
+
+    /// Loads the case and lets the aggregate decide `command`: the loaded events and the new
+    /// envelopes, numbered after them. No new envelope when the command's Idempotency-Key
+    /// already produced events on this case.
+    async fn decide_on(
+        &self,
+        case_id: Uuid,
+        command: CaseCommand,
+        base: &MetadataBase,
+    ) -> Result<(Vec<RecordedEvent>, Vec<EventEnvelope<Case>>), ExecError> {
+        let events = self.load(case_id).await?;
         let aggregate = projections::record::fold(&events);
         // The grant the actor acts under; when there is none the aggregate refuses below.
         let grant = aggregate.scope().and_then(|scope| {
@@ -154,74 +176,106 @@ impl CaseCommands {
                 e.metadata.actor_id == base.actor_id
                     && e.metadata.idempotency_key.as_deref() == Some(key)
             }) {
-                return Ok(events);
+                return Ok((events, Vec::new()));
             }
         }
-        let mut context = EventStoreAggregateContext {
-            aggregate_id: case_id.to_string(),
-            current_sequence: aggregate.version as usize,
-            aggregate,
-            current_snapshot: None,
-        };
+        let version = aggregate.version as usize;
+        let mut aggregate = aggregate;
         let sink = EventSink::<Case>::default();
-        context
-            .aggregate
-            .handle(command, &self.services, &sink)
-            .await?;
-        let new_events = sink.collect().await;
-        let committed = self
-            .store
-            .commit(new_events, context, base.map(grant.as_ref()))
-            .await?;
-        self.committed.ping();
-        for envelope in committed {
-            events.push(recorded(envelope)?);
-        }
-        Ok(events)
+        aggregate.handle(command, &self.services, &sink).await?;
+        let metadata = base.map(grant.as_ref());
+        let decided = sink
+            .collect()
+            .await
+            .into_iter()
+            .zip(version + 1..)
+            .map(|(payload, sequence)| EventEnvelope {
+                aggregate_id: case_id.to_string(),
+                sequence,
+                payload,
+                metadata: metadata.clone(),
+            })
+            .collect();
+        Ok((events, decided))
     }
 
-    /// Opens several cases (the children of one report) in one transaction: all or none.
-    pub async fn open(
+    /// Commits what one report does, in one transaction: all or none. `attached` are reports
+    /// joining the open cases of their children (`ReportAttached`), `opened` the new cases.
+    /// A race on an attached case refuses the whole report (409), so nothing is half received.
+    pub async fn receive(
         &self,
-        cases: Vec<(Uuid, CaseCommand)>,
+        attached: Vec<(Uuid, CaseCommand)>,
+        opened: Vec<(Uuid, CaseCommand)>,
         base: &MetadataBase,
-    ) -> Result<Vec<Vec<RecordedEvent>>, ExecError> {
-        let mut decided = Vec::with_capacity(cases.len());
-        let mut serialized: Vec<SerializedEvent> = Vec::new();
-        for (case_id, command) in cases {
-            let grant = match &command.action {
-                aggregates::case::CaseAction::Report(r) => {
-                    authorize_intake(&command.actor, &r.incident_unit)
-                        .ok()
-                        .cloned()
-                }
-                _ => None,
-            };
-            let map = base.map(grant.as_ref());
-            let events: Vec<CaseEvent> = Case::default().decide(command, &self.services)?;
-            let envelopes: Vec<EventEnvelope<Case>> = events
-                .into_iter()
-                .zip(1..)
-                .map(|(payload, sequence)| EventEnvelope {
-                    aggregate_id: case_id.to_string(),
-                    sequence,
-                    payload,
-                    metadata: map.clone(),
-                })
-                .collect();
-            for envelope in &envelopes {
-                serialized.push(
-                    SerializedEvent::try_from(envelope)
-                        .map_err(|e| ExecError::Store(e.to_string()))?,
-                );
+    ) -> Result<(), ExecError> {
+        // A note committed on an attached case meanwhile is no reason to refuse the report:
+        // decide again on the new stream (the intake officer did nothing wrong).
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.receive_once(&attached, &opened, base).await {
+                Err(ExecError::Conflict) if attempts < 5 && !attached.is_empty() => continue,
+                other => return other,
             }
-            decided.push(envelopes);
         }
-        self.repo.persist::<Case>(&serialized, None).await?;
-        self.committed.ping();
-        decided
-            .into_iter()
-            .map(|envelopes| envelopes.into_iter().map(recorded).collect())
-            .collect()
     }
+
+    async fn receive_once(
+        &self,
+        attached: &[(Uuid, CaseCommand)],
+        opened: &[(Uuid, CaseCommand)],
+        base: &MetadataBase,
+    ) -> Result<(), ExecError> {
+        let mut envelopes = Vec::new();
+        for (case_id, command) in attached {
+            envelopes.extend(self.decide_on(*case_id, command.clone(), base).await?.1);
+        }
+        for (case_id, command) in opened {
+            envelopes.extend(self.decide_new(*case_id, command.clone(), base)?);
+        }
+        if envelopes.is_empty() {
+            return Ok(());
+        }
+        self.repo
+            .persist::<Case>(&serialize(&envelopes)?, None)
+            .await?;
+        self.committed.ping();
+        Ok(())
+    }
+
+    /// The events opening case `case_id` (a report command on an empty stream).
+    fn decide_new(
+        &self,
+        case_id: Uuid,
+        command: CaseCommand,
+        base: &MetadataBase,
+    ) -> Result<Vec<EventEnvelope<Case>>, ExecError> {
+        let grant = match &command.action {
+            aggregates::case::CaseAction::Report(r) => {
+                authorize_intake(&command.actor, &r.incident_unit)
+                    .ok()
+                    .cloned()
+            }
+            _ => None,
+        };
+        let map = base.map(grant.as_ref());
+        let events: Vec<CaseEvent> = Case::default().decide(command, &self.services)?;
+        Ok(events
+            .into_iter()
+            .zip(1..)
+            .map(|(payload, sequence)| EventEnvelope {
+                aggregate_id: case_id.to_string(),
+                sequence,
+                payload,
+                metadata: map.clone(),
+            })
+            .collect())
+    }
+}
+
+fn serialize(envelopes: &[EventEnvelope<Case>]) -> Result<Vec<SerializedEvent>, ExecError> {
+    envelopes
+        .iter()
+        .map(|e| SerializedEvent::try_from(e).map_err(|e| ExecError::Store(e.to_string())))
+        .collect()
 }

@@ -354,7 +354,7 @@ impl Demo {
             ));
         }
         self.commands
-            .open(opened, &self.base(by))
+            .receive(Vec::new(), opened, &self.base(by))
             .await
             .map_err(|e| e.to_string())?;
         Ok(ids)

@@ -185,25 +185,21 @@ async fn receive_once(
         recorded_at: now,
         idempotency_key: key,
     };
+    let mut attach = Vec::new();
     for (case_id, case_number, command) in attached {
-        state
-            .commands
-            .execute(case_id, command, &base)
-            .await
-            .map_err(exec_error)?;
+        attach.push((case_id, command));
         opened.push(OpenedCase {
             id: case_id,
             case_number,
             attached: true,
         });
     }
-    if !cases.is_empty() {
-        state
-            .commands
-            .open(cases, &base)
-            .await
-            .map_err(exec_error)?;
-    }
+    // Attached and opened cases in one transaction: a report is received whole or not at all.
+    state
+        .commands
+        .receive(attach, cases, &base)
+        .await
+        .map_err(exec_error)?;
     state.metrics.command_accepted();
     // Read-your-writes holds for the intake officer too: its next list read waits.
     state.recent_writers.wrote(&caller.token_hash);

@@ -20,6 +20,7 @@ mod gaps;
 mod grants;
 mod helpers;
 mod indicators;
+mod intake_attach;
 mod issued_reports;
 mod leaks;
 mod matrix;
