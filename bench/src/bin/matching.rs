@@ -7,14 +7,14 @@
 //! 38 %), the usual middle names and given names, ages 0–17 and 60 communes; queries are
 //! variants of stored children (marks dropped, Telex typed, a middle name left out) and names
 //! nobody has. Timed is what grows with the number of identities: the candidate query of the
-//! view and the scoring (`casebook::http::children::scored_candidates`), not the HTTP round
+//! view and the scoring (`casebook::app::children::scored_candidates`), not the HTTP round
 //! trip or the reads of the ≤ 10 cases shown.
 
 use aggregates::codes::Sex;
 use aggregates::identity::evaluate::{evaluate, parse_fixture};
 use aggregates::identity::{Keys, MatchRules, Person};
 use aggregates::units::UnitPath;
-use casebook::http::children::scored_candidates;
+use casebook::app::children::scored_candidates;
 use chrono::NaiveDate;
 use projections::views::identities::{insert, NewIdentity};
 use projections::Db;
