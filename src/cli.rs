@@ -246,38 +246,48 @@ async fn demo(settings: &Settings) -> Result<(), String> {
 }
 
 async fn rebuild(settings: &Settings, names: &[String]) -> Result<(), String> {
-    let views: Vec<View> = if names.is_empty() {
-        View::ALL.to_vec()
-    } else {
-        names
+    use projections::projector::DUPLICATES;
+    let all = || {
+        View::ALL
             .iter()
-            .map(|n| {
-                View::parse(n).ok_or_else(|| {
-                    format!(
-                        "no projection `{n}`; projections are {}",
-                        View::ALL
-                            .iter()
-                            .map(|v| v.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?
+            .map(|v| v.name())
+            .chain([DUPLICATES])
+            .collect::<Vec<_>>()
     };
+    let names: Vec<String> = if names.is_empty() {
+        all().into_iter().map(str::to_owned).collect()
+    } else {
+        names.to_vec()
+    };
+    let mut views = Vec::new();
+    let mut duplicates = false;
+    for n in &names {
+        match View::parse(n) {
+            Some(view) => views.push(view),
+            None if n == DUPLICATES => duplicates = true,
+            None => {
+                return Err(format!(
+                    "no projection `{n}`; projections are {}",
+                    all().join(", ")
+                ))
+            }
+        }
+    }
+    let matching = startup::matching_rules(settings).map_err(|e| e.to_string())?;
     let db = startup::open_store(settings)
         .await
         .map_err(|e| e.to_string())?;
-    let projections = Projections::new(db);
+    let projections = Projections::with_matching(db, std::sync::Arc::new(matching));
+    let style = |unit: &str| {
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{prefix:>10}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})"
+        ))
+        .map(|s| s.progress_chars("=> "))
+        .map_err(|e| e.to_string())
+    };
     for view in views {
         let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{prefix:>10} [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})",
-            )
-            .map_err(|e| e.to_string())?
-            .progress_chars("=> "),
-        );
+        bar.set_style(style("events")?);
         bar.set_prefix(view.name());
         let started = std::time::Instant::now();
         let n = projections
@@ -292,6 +302,22 @@ async fn rebuild(settings: &Settings, names: &[String]) -> Result<(), String> {
         println!(
             "{}: {n} events replayed in {secs:.1} s ({:.0} events/s)",
             view.name(),
+            n as f64 / secs.max(1e-9)
+        );
+    }
+    // After the identities view: the matcher reads it.
+    if duplicates {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_prefix(DUPLICATES);
+        let started = std::time::Instant::now();
+        let n = projections
+            .rebuild_duplicates(|done| bar.set_position(done))
+            .await
+            .map_err(|e| e.to_string())?;
+        bar.finish();
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "{DUPLICATES}: {n} open cases and events looked at in {secs:.1} s ({:.0}/s)",
             n as f64 / secs.max(1e-9)
         );
     }

@@ -157,7 +157,7 @@ pub struct Application {
     server: Server,
     pub db: Db,
     projections: Arc<Projections>,
-    /// The first `projector_count` tasks are the projectors.
+    /// The first `projector_count` tasks are the projectors and the duplicates matcher.
     projector_count: usize,
     /// The console's one-time setup token, when no admin existed at start.
     setup_token: Option<String>,
@@ -182,10 +182,10 @@ impl Application {
         let templates = Arc::new(report_templates(&settings, &indicators)?);
         let db = open_store(&settings).await?;
         let directory = UnitDirectory::load(&db).await?;
-        let projections = Projections::new(db.clone());
+        let projections = Projections::with_matching(db.clone(), matching.clone());
         projections.prepare().await?;
         let mut tasks = projections.spawn();
-        let projector_count = projections::projector::View::ALL.len();
+        let projector_count = Projections::task_count();
         let repo = events::EventRepository::new(&db);
         let commands = CaseCommands::new(
             events::case_event_store(repo.clone()),

@@ -6,8 +6,10 @@
 
 use crate::db::Db;
 use crate::log::{self, LogError, LoggedEvent, Position};
+use crate::matcher::{Matcher, MatcherError, Step};
 use crate::sql::Conn;
 use crate::views::{cases, deadlines, identities, Dialect, Names};
+use aggregates::identity::MatchRules;
 use chrono::Utc;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +19,8 @@ use tokio::sync::{watch, Notify};
 pub const CASES: &str = cases::NAME;
 pub const DEADLINES: &str = deadlines::NAME;
 pub const IDENTITIES: &str = identities::NAME;
+/// The possible duplicates kept by the matcher (`crate::matcher`), behind the identities view.
+pub const DUPLICATES: &str = crate::matcher::NAME;
 
 /// The projections casebook keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,6 +92,8 @@ pub enum ProjectorError {
     Log(#[from] LogError),
     #[error("projection `{0}` has no checkpoint or an old version: it must be rebuilt")]
     NotReady(&'static str),
+    #[error("duplicates matcher: {0}")]
+    Matcher(#[from] MatcherError),
 }
 
 /// Wakes the projectors after a commit in this process.
@@ -134,6 +140,8 @@ pub struct Projections {
     status: Mutex<HashMap<&'static str, ViewStatus>>,
     /// Set when the server stops: projectors finish their batch and end.
     stopping: watch::Sender<bool>,
+    /// Keeps the possible duplicates behind the identities view.
+    matcher: Matcher,
 }
 
 /// The statement that opens a transaction that will write.
@@ -152,7 +160,13 @@ fn dialect(db: &Db) -> Dialect {
 }
 
 impl Projections {
+    /// The projections, with the shipped child-matching rules for the duplicates matcher.
     pub fn new(db: Db) -> Arc<Self> {
+        Self::with_matching(db, Arc::new(MatchRules::shipped()))
+    }
+
+    /// The projections, the duplicates matcher using `rules` (those in force).
+    pub fn with_matching(db: Db, rules: Arc<MatchRules>) -> Arc<Self> {
         let wake: HashMap<View, Arc<Notify>> = View::ALL
             .iter()
             .map(|v| (*v, Arc::new(Notify::new())))
@@ -172,6 +186,7 @@ impl Projections {
             progress,
             status: Mutex::new(HashMap::new()),
             stopping,
+            matcher: Matcher::new(rules),
         })
     }
 
@@ -229,6 +244,7 @@ impl Projections {
                     }
                 }
             }
+            self.matcher.prepare(&self.db).await?;
             Ok::<_, ProjectorError>(())
         }
         .await;
@@ -293,10 +309,103 @@ impl Projections {
             .into_iter()
             .map(|view| tokio::spawn(self.clone().run(view)))
             .collect();
+        tasks.push(tokio::spawn(self.clone().run_matcher()));
         if let Db::Postgres(pool) = &self.db {
             tasks.push(tokio::spawn(listen(pool.clone(), self.wakeup.clone())));
         }
         tasks
+    }
+
+    /// How many tasks [`Projections::spawn`] starts that end by themselves on [`Projections::stop`]
+    /// (the projectors and the matcher; the listener is aborted).
+    pub fn task_count() -> usize {
+        View::ALL.len() + 1
+    }
+
+    /// One step of the duplicates matcher (a chunk of a full pass, or a batch of the log).
+    pub async fn step_matcher(&self) -> Result<Step, ProjectorError> {
+        let step = self.matcher.step(&self.db).await?;
+        if let Step::Worked(n) = step {
+            let position = self.checkpoint(DUPLICATES).await?.map(|(_, p)| p);
+            let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+            let s = status.entry(DUPLICATES).or_default();
+            s.applied += n as u64;
+            if let Some(p) = position {
+                s.position = p;
+            }
+        }
+        self.progress.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(step)
+    }
+
+    /// Looks for every possible duplicate again now, then catches up with the log (`casebook
+    /// projections rebuild duplicates`). Returns the cases and events looked at.
+    pub async fn rebuild_duplicates(
+        &self,
+        progress: impl FnMut(u64),
+    ) -> Result<u64, ProjectorError> {
+        let done = self.matcher.rebuild(&self.db, progress).await?;
+        self.progress.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(done)
+    }
+
+    /// The matcher follows the identities view: woken when a projector made progress, polling
+    /// as the safety net; errors logged once per streak and retried.
+    async fn run_matcher(self: Arc<Self>) {
+        let mut progress = self.progress.subscribe();
+        let mut stopping = self.stopping.subscribe();
+        let mut failing = false;
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            if *stopping.borrow() {
+                return;
+            }
+            let result = self.step_matcher().await;
+            if *stopping.borrow() {
+                return;
+            }
+            match result {
+                Ok(Step::Worked(_)) => {
+                    if failing {
+                        tracing::info!(projection = DUPLICATES, "matcher recovered");
+                        failing = false;
+                        backoff = Duration::from_millis(100);
+                        self.record_named(DUPLICATES, |s| s.last_error = None);
+                    }
+                    // Its own progress signal must not keep it awake: mark it seen.
+                    progress.borrow_and_update();
+                }
+                Ok(Step::Idle) => {
+                    progress.borrow_and_update();
+                    tokio::select! {
+                        _ = progress.changed() => tokio::time::sleep(self.gather).await,
+                        _ = tokio::time::sleep(self.poll) => {}
+                        _ = stopping.changed() => {}
+                    }
+                }
+                Err(e) => {
+                    if !failing {
+                        tracing::error!(projection = DUPLICATES, error = %e, "matcher failed; retrying");
+                        failing = true;
+                    }
+                    let message = e.to_string();
+                    self.record_named(DUPLICATES, |s| {
+                        s.errors += 1;
+                        s.last_error = Some(message);
+                    });
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = stopping.changed() => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    fn record_named(&self, name: &'static str, f: impl FnOnce(&mut ViewStatus)) {
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        f(status.entry(name).or_default());
     }
 
     async fn run(self: Arc<Self>, view: View) {
@@ -520,7 +629,7 @@ impl Projections {
 }
 
 /// The next batch on either store's connection.
-trait LogReader {
+pub(crate) trait LogReader {
     fn next_batch(
         &mut self,
         after: Position,
@@ -548,7 +657,7 @@ impl LogReader for sqlx::SqliteConnection {
     }
 }
 
-async fn next_batch<R: LogReader>(
+pub(crate) async fn next_batch<R: LogReader>(
     conn: &mut R,
     after: Position,
     limit: i64,

@@ -12,6 +12,7 @@ pub enum Arg {
     Bool(bool),
     Uuid(Option<Uuid>),
     Time(Option<DateTime<Utc>>),
+    Real(f64),
 }
 
 impl From<&str> for Arg {
@@ -89,6 +90,14 @@ pub trait Conn: Send {
         args: Vec<Arg>,
     ) -> impl std::future::Future<Output = Result<Vec<(uuid::Uuid, String, String)>, sqlx::Error>> + Send;
 
+    /// Rows of (case id, another id, text).
+    fn fetch_ids_text(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl std::future::Future<Output = Result<Vec<(uuid::Uuid, uuid::Uuid, String)>, sqlx::Error>>
+           + Send;
+
     /// The first column of the first row, as a time.
     fn fetch_time(
         &mut self,
@@ -109,6 +118,7 @@ macro_rules! bind_all {
                 $crate::sql::Arg::Bool(v) => q.bind(v),
                 $crate::sql::Arg::Uuid(v) => q.bind(v),
                 $crate::sql::Arg::Time(v) => q.bind(v),
+                $crate::sql::Arg::Real(v) => q.bind(v),
             };
         }
         q
@@ -116,6 +126,15 @@ macro_rules! bind_all {
 }
 
 impl Conn for sqlx::PgConnection {
+    async fn fetch_ids_text(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<(uuid::Uuid, uuid::Uuid, String)>, sqlx::Error> {
+        let q = bind_all!(sqlx::query_as(sql).persistent(false), args);
+        q.fetch_all(&mut *self).await
+    }
+
     async fn fetch_id_texts(
         &mut self,
         sql: &str,
@@ -146,6 +165,15 @@ impl Conn for sqlx::PgConnection {
 }
 
 impl Conn for sqlx::SqliteConnection {
+    async fn fetch_ids_text(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<(uuid::Uuid, uuid::Uuid, String)>, sqlx::Error> {
+        let q = bind_all!(sqlx::query_as(sql).persistent(false), args);
+        q.fetch_all(&mut *self).await
+    }
+
     async fn fetch_id_texts(
         &mut self,
         sql: &str,

@@ -19,11 +19,11 @@ use crate::store::child_searches;
 use aggregates::codes::{Code, Role};
 use aggregates::identity::{compare, Comparison, Keys, Level, Person};
 use aggregates::policy::{authorize_on_case, authorize_scoped, field_access, Action};
-use projections::projector::IDENTITIES;
+use projections::projector::{DUPLICATES, IDENTITIES};
 use projections::record::{case_document, fold, ChildView};
+use projections::views::duplicates;
 use projections::views::identity_queries::{self, IdentityRow};
 use serde::Serialize;
-use std::collections::HashSet;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -237,53 +237,10 @@ pub struct PossibleDuplicate {
     pub cases: [DuplicateCase; 2],
 }
 
-fn side(row: &IdentityRow) -> DuplicateCase {
-    DuplicateCase {
-        case_id: row.case_id,
-        case_number: row.case_number.clone(),
-        child_id: row.child_id,
-        status: row.status.clone(),
-    }
-}
-
-/// The open cases of each commune compared pairwise, without the pairs already linked (one
-/// child) or found to be different children.
-pub fn duplicates_among(
-    rows: &[IdentityRow],
-    distinct: &HashSet<(Uuid, Uuid)>,
-    rules: &aggregates::identity::MatchRules,
-) -> Vec<PossibleDuplicate> {
-    let keys: Vec<Keys> = rows
-        .iter()
-        .map(|r| Keys::from_folded(&r.folded, rules))
-        .collect();
-    let mut found = Vec::new();
-    for i in 0..rows.len() {
-        for j in i + 1..rows.len() {
-            let (a, b) = (&rows[i], &rows[j]);
-            if a.child_id == b.child_id || distinct.contains(&(a.case_id, b.case_id)) {
-                continue;
-            }
-            let c = compare(&keys[i], &keys[j], rules);
-            let Some(level) = c.level else { continue };
-            let (summary, reasons) = reasons(&c);
-            found.push(PossibleDuplicate {
-                level: level_code(level).to_owned(),
-                score: c.score,
-                summary,
-                reasons,
-                commune: a.acting_unit.clone(),
-                cases: [side(a), side(b)],
-            });
-        }
-    }
-    found.sort_by(|x, y| y.score.total_cmp(&x.score));
-    found
-}
-
 /// Possible duplicates among the open cases of the caller's communes (or of `unit`, one of
-/// them), for the commune to resolve: link them as one child, or say they are different
-/// children. Every case listed gets a `duplicates` row in its access log.
+/// them), as the background matcher found them, for the commune to resolve: link them as one
+/// child, or say they are different children. Every case listed gets a `duplicates` row in its
+/// access log.
 pub async fn worklist(
     state: &AppState,
     caller: &Caller,
@@ -311,18 +268,34 @@ pub async fn worklist(
         }
         units = vec![unit.to_owned()];
     }
-    wait_for_views(state, caller, strong, &[IDENTITIES]).await?;
-    let mut items = Vec::new();
-    for unit in &units {
-        let rows = identity_queries::open_in_unit(&state.db, unit)
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
-        let distinct = identity_queries::distinct_pairs(&state.db, &ids)
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-        items.extend(duplicates_among(&rows, &distinct, &state.matching));
-    }
+    wait_for_views(state, caller, strong, &[IDENTITIES, DUPLICATES]).await?;
+    let english = Lang::current() == Lang::En;
+    let items: Vec<PossibleDuplicate> = duplicates::worklist(&state.db, &units)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .into_iter()
+        .map(|p| PossibleDuplicate {
+            level: p.level,
+            score: p.score,
+            summary: if english { p.summary_en } else { p.summary_vi },
+            reasons: p
+                .reasons
+                .into_iter()
+                .map(|r| ReasonView {
+                    code: r.code,
+                    points: r.points,
+                    text: if english { r.en } else { r.vi },
+                })
+                .collect(),
+            commune: p.unit,
+            cases: p.cases.map(|c| DuplicateCase {
+                case_id: c.case_id,
+                case_number: c.case_number,
+                child_id: c.child_id,
+                status: c.status,
+            }),
+        })
+        .collect();
     let mut shown: Vec<Uuid> = Vec::new();
     for item in &items {
         for c in &item.cases {

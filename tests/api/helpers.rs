@@ -104,11 +104,21 @@ impl TestApp {
 
     /// A server on an existing store (restarts).
     pub async fn spawn_on(kind: Store, url: String, dir: Option<tempfile::TempDir>) -> TestApp {
+        Self::spawn_on_with(kind, url, dir, |_| {}).await
+    }
+
+    /// [`TestApp::spawn_on`] with adjusted settings.
+    pub async fn spawn_on_with(
+        kind: Store,
+        url: String,
+        dir: Option<tempfile::TempDir>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         // The restarted server's clock runs on from where any earlier server of this process
         // may have got to, so that times recorded after the restart come after those before.
         let elapsed = chrono::Duration::from_std(process_started().elapsed()).unwrap();
         let clock = Clock::starting_at(test_now() + elapsed);
-        Self::build(kind, url, dir, clock, |_| {}).await
+        Self::build(kind, url, dir, clock, adjust).await
     }
 
     async fn build(

@@ -15,6 +15,7 @@ mod console_walk;
 mod disclosure;
 mod document;
 mod document_plan;
+mod duplicates;
 mod faults;
 mod gaps;
 mod grants;

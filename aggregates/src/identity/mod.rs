@@ -12,7 +12,7 @@ pub mod rules;
 pub mod score;
 
 pub use person::{Birth, Folded, Keys, Person};
-pub use rules::{MatchRules, MatchRulesError};
+pub use rules::{MatchRules, MatchRulesError, DEFAULT_MATCHING_JSON};
 pub use score::{compare, Comparison, Level, Reason};
 
 /// The shipped fixture of name variants and siblings the matcher is measured on.

@@ -1,7 +1,7 @@
 //! The matcher's weights and thresholds: data (a JSON file), not code, so that a province can
 //! tune them against its own records. The shipped file is `aggregates/data/matching-rules.json`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The shipped weights.
@@ -35,7 +35,7 @@ pub const WEIGHT_NAMES: &[&str] = &[
     "same_parent_phone",
 ];
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgeTolerance {
     #[serde(default, rename = "_comment")]
@@ -50,14 +50,14 @@ pub struct AgeTolerance {
     pub slack: f64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MiddleMarkers {
     pub female: Vec<String>,
     pub male: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatchRules {
     #[serde(default, rename = "_comment")]
@@ -147,9 +147,25 @@ impl MatchRules {
         Ok(rules)
     }
 
+    /// The rules as canonical JSON (weights in name order, comments left out): what the
+    /// possible duplicates found with them were found with, so that a change of rules is
+    /// noticed and they are looked for again.
+    pub fn canonical(&self) -> String {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        strip_comments(&mut value);
+        value.to_string()
+    }
+
     /// A weight by name; every name was checked when the rules were loaded.
     pub fn weight(&self, name: &str) -> f64 {
         self.weights.get(name).copied().unwrap_or(0.0)
+    }
+}
+
+fn strip_comments(value: &mut serde_json::Value) {
+    if let serde_json::Value::Object(map) = value {
+        map.retain(|k, _| !k.starts_with('_'));
+        map.values_mut().for_each(strip_comments);
     }
 }
 

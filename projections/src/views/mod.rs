@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod console;
 pub mod deadlines;
+pub mod duplicates;
 pub mod identities;
 pub mod identity_queries;
 pub mod queries;

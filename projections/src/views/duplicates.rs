@@ -1,0 +1,282 @@
+//! Possible duplicates among open cases (issue 12, "one child, one record"): pairs of open cases
+//! of one commune whose children the matcher scores as the same child, for the commune to
+//! resolve. Kept by the duplicates matcher (`crate::matcher`) behind the identities view: when a
+//! case's child, commune, openness or links change, its pairs are looked for again.
+//!
+//! Candidates are blocked on name keys in a way that is symmetric (if A finds B, B finds A), so
+//! that looking again from either side, or from every case in a full pass, finds the same pairs:
+//! same given name, a given name that is the other's family name (parts swapped), or the same
+//! family name with a given name of the same first letter (a mistyped given name usually keeps
+//! it). The pair is then scored by the pure matcher with the rules in force.
+
+use super::Dialect;
+use crate::args;
+use crate::sql::{Arg, Conn};
+use aggregates::identity::{compare, Folded, Keys, Level, MatchRules};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub const NAME: &str = "duplicates";
+/// The version of the tables and of the pairing; a new version looks for every pair again.
+pub const VERSION: i32 = 1;
+pub const TABLES: &[&str] = &["possible_duplicates", "duplicate_matcher"];
+
+/// A case's candidates scored at most (a commune's open cases sharing a name key).
+const MAX_CANDIDATES: i64 = 5_000;
+
+pub fn ddl(d: Dialect) -> Vec<String> {
+    let (uuid, ts, real) = match d {
+        Dialect::Postgres => ("uuid", "timestamptz", "double precision"),
+        Dialect::Sqlite => ("blob", "text", "real"),
+    };
+    vec![
+        format!(
+            "CREATE TABLE possible_duplicates (
+                case_a {uuid} NOT NULL,
+                case_b {uuid} NOT NULL,
+                unit text NOT NULL,
+                level text NOT NULL,
+                score {real} NOT NULL,
+                summary_vi text NOT NULL,
+                summary_en text NOT NULL,
+                reasons text NOT NULL,
+                found_at {ts} NOT NULL,
+                PRIMARY KEY (case_a, case_b)
+            )"
+        ),
+        "CREATE INDEX possible_duplicates_b ON possible_duplicates (case_b)".to_owned(),
+        "CREATE INDEX possible_duplicates_unit ON possible_duplicates (unit, score)".to_owned(),
+        // The rules the pairs were found with, and a full pass's progress (the last case done,
+        // and the identities view's position when it began).
+        "CREATE TABLE duplicate_matcher (
+                id integer PRIMARY KEY,
+                rules text NOT NULL,
+                pass_cursor text,
+                pass_tx bigint NOT NULL,
+                pass_seq bigint NOT NULL
+            )"
+        .to_owned(),
+    ]
+}
+
+/// One reason of a pair's score, in both languages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredReason {
+    pub code: String,
+    pub points: f64,
+    pub vi: String,
+    pub en: String,
+}
+
+/// Looks for the pairs of `case_id` again: removes those it had, and when the case is open,
+/// scores it against the open cases of its commune that share a name key. Pairs with a case of
+/// the same child, or with a case said to be about another child, are not kept.
+pub async fn recompute<C: Conn>(
+    c: &mut C,
+    rules: &MatchRules,
+    case_id: Uuid,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, sqlx::Error> {
+    c.exec(
+        "DELETE FROM possible_duplicates WHERE case_a = $1 OR case_b = $1",
+        args![case_id],
+    )
+    .await?;
+    let own = c
+        .fetch_id_texts(
+            "SELECT child_id, acting_unit, folded FROM child_identities \
+             WHERE case_id = $1 AND open = 1",
+            args![case_id],
+        )
+        .await?;
+    let Some((child_id, unit, folded)) = own.into_iter().next() else {
+        return Ok(0);
+    };
+    let folded: Folded = serde_json::from_str(&folded).unwrap_or_default();
+    let Some(given) = folded.given_key().map(str::to_owned) else {
+        return Ok(0);
+    };
+    let family = folded.family_key().map(str::to_owned);
+    let initial: String = given.chars().take(1).collect();
+    let (sql, args) = match &family {
+        Some(family) => (
+            "SELECT case_id, child_id, folded FROM child_identities \
+             WHERE acting_unit = $1 AND open = 1 AND case_id <> $2 AND child_id <> $3 \
+               AND (given_key = $4 OR family_key = $4 OR given_key = $5 \
+                    OR (family_key = $5 AND substr(given_key, 1, 1) = $6)) \
+             LIMIT $7",
+            args![
+                unit.clone(),
+                case_id,
+                child_id,
+                given.clone(),
+                family.clone(),
+                initial,
+                Arg::Int(Some(MAX_CANDIDATES))
+            ],
+        ),
+        None => (
+            "SELECT case_id, child_id, folded FROM child_identities \
+             WHERE acting_unit = $1 AND open = 1 AND case_id <> $2 AND child_id <> $3 \
+               AND (given_key = $4 OR family_key = $4) \
+             LIMIT $5",
+            args![
+                unit.clone(),
+                case_id,
+                child_id,
+                given.clone(),
+                Arg::Int(Some(MAX_CANDIDATES))
+            ],
+        ),
+    };
+    let candidates = c.fetch_ids_text(sql, args).await?;
+    if candidates.is_empty() {
+        return Ok(0);
+    }
+    let distinct: Vec<Uuid> = c
+        .fetch_id_texts(
+            "SELECT other_case_id, '', '' FROM child_distinct WHERE case_id = $1",
+            args![case_id],
+        )
+        .await?
+        .into_iter()
+        .map(|(other, _, _)| other)
+        .collect();
+    let own_keys = Keys::from_folded(&folded, rules);
+    let mut found = 0;
+    for (other, _, other_folded) in candidates {
+        if distinct.contains(&other) {
+            continue;
+        }
+        let other_folded: Folded = serde_json::from_str(&other_folded).unwrap_or_default();
+        let other_keys = Keys::from_folded(&other_folded, rules);
+        // Scored in one order whichever side looks, so that a pair is the same from both.
+        let (a, b, comparison) = if case_id < other {
+            (case_id, other, compare(&own_keys, &other_keys, rules))
+        } else {
+            (other, case_id, compare(&other_keys, &own_keys, rules))
+        };
+        let Some(level) = comparison.level else {
+            continue;
+        };
+        let reasons: Vec<StoredReason> = comparison
+            .reasons
+            .iter()
+            .map(|r| StoredReason {
+                code: r.code.to_owned(),
+                points: r.points,
+                vi: r.vi.clone(),
+                en: r.en.clone(),
+            })
+            .collect();
+        c.exec(
+            "INSERT INTO possible_duplicates \
+                (case_a, case_b, unit, level, score, summary_vi, summary_en, reasons, found_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (case_a, case_b) DO UPDATE SET unit = excluded.unit, \
+                level = excluded.level, score = excluded.score, \
+                summary_vi = excluded.summary_vi, summary_en = excluded.summary_en, \
+                reasons = excluded.reasons, found_at = excluded.found_at",
+            args![
+                a,
+                b,
+                unit.clone(),
+                level_code(level),
+                Arg::Real(comparison.score),
+                comparison.summary(false),
+                comparison.summary(true),
+                serde_json::to_string(&reasons).unwrap_or_default(),
+                at
+            ],
+        )
+        .await?;
+        found += 1;
+    }
+    Ok(found)
+}
+
+pub fn level_code(level: Level) -> &'static str {
+    match level {
+        Level::Likely => "likely",
+        Level::Possible => "possible",
+    }
+}
+
+/// One pair of the worklist, with both cases as the identities view holds them now.
+#[derive(Debug, Clone)]
+pub struct PairRow {
+    pub unit: String,
+    pub level: String,
+    pub score: f64,
+    pub summary_vi: String,
+    pub summary_en: String,
+    pub reasons: Vec<StoredReason>,
+    pub cases: [PairCase; 2],
+}
+
+#[derive(Debug, Clone)]
+pub struct PairCase {
+    pub case_id: Uuid,
+    pub case_number: String,
+    pub child_id: Uuid,
+    pub status: String,
+}
+
+/// The possible duplicates of `units`, best first. Pairs the identities view has already
+/// resolved (a case closed, moved to another commune, linked to the same child, or said to be
+/// another child) are left out even before the matcher has looked again.
+pub async fn worklist(db: &crate::Db, units: &[String]) -> Result<Vec<PairRow>, sqlx::Error> {
+    use sqlx::Row;
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (1..=units.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT p.unit, p.level, p.score, p.summary_vi, p.summary_en, p.reasons, \
+                a.case_id AS a_id, a.case_number AS a_number, a.child_id AS a_child, a.status AS a_status, \
+                b.case_id AS b_id, b.case_number AS b_number, b.child_id AS b_child, b.status AS b_status \
+         FROM possible_duplicates p \
+         JOIN child_identities a ON a.case_id = p.case_a \
+         JOIN child_identities b ON b.case_id = p.case_b \
+         WHERE p.unit IN ({placeholders}) \
+           AND a.open = 1 AND b.open = 1 AND a.acting_unit = p.unit AND b.acting_unit = p.unit \
+           AND a.child_id <> b.child_id \
+           AND NOT EXISTS (SELECT 1 FROM child_distinct d \
+                           WHERE d.case_id = p.case_a AND d.other_case_id = p.case_b) \
+         ORDER BY p.score DESC, a.case_number, b.case_number \
+         LIMIT 1000"
+    );
+    let rows = crate::with_db!(db, pool => {
+        let mut q = sqlx::query(&sql).persistent(false);
+        for unit in units {
+            q = q.bind(unit);
+        }
+        q.fetch_all(pool).await?
+            .iter()
+            .map(|r| {
+                let reasons: String = r.try_get("reasons")?;
+                let side = |p: &str| -> Result<PairCase, sqlx::Error> {
+                    Ok(PairCase {
+                        case_id: r.try_get(format!("{p}_id").as_str())?,
+                        case_number: r.try_get(format!("{p}_number").as_str())?,
+                        child_id: r.try_get(format!("{p}_child").as_str())?,
+                        status: r.try_get(format!("{p}_status").as_str())?,
+                    })
+                };
+                Ok(PairRow {
+                    unit: r.try_get("unit")?,
+                    level: r.try_get("level")?,
+                    score: r.try_get("score")?,
+                    summary_vi: r.try_get("summary_vi")?,
+                    summary_en: r.try_get("summary_en")?,
+                    reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                    cases: [side("a")?, side("b")?],
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+    });
+    Ok(rows)
+}
