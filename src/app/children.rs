@@ -323,7 +323,7 @@ pub async fn worklist(
 
 /// The case in the path must be one the caller may link (as the command will check again):
 /// so that a caller outside it learns nothing from how the other case is answered.
-pub async fn may_link(state: &AppState, caller: &Caller, case_id: Uuid) -> Result<(), ApiError> {
+async fn may_link(state: &AppState, caller: &Caller, case_id: Uuid) -> Result<(), ApiError> {
     let events = state.commands.load(case_id).await.map_err(exec_error)?;
     let scope_case = fold(&events);
     let scope = scope_case.scope().ok_or_else(ApiError::case_not_found)?;
@@ -333,7 +333,7 @@ pub async fn may_link(state: &AppState, caller: &Caller, case_id: Uuid) -> Resul
 }
 
 /// The other case's current child identity, if the caller may read that case.
-pub async fn readable_child(
+async fn readable_child(
     state: &AppState,
     caller: &Caller,
     field: &str,
@@ -357,4 +357,39 @@ pub async fn readable_child(
             Bilingual::new("Không tìm thấy hồ sơ", "No such case"),
         )])),
     }
+}
+
+/// The command linking case `case_id`'s child to the child of `raw_other` (a case id as typed),
+/// after the checks both adapters make: the caller may link this case, and may read the other.
+pub async fn link_action(
+    state: &AppState,
+    caller: &Caller,
+    case_id: Uuid,
+    field: &str,
+    raw_other: &str,
+) -> Result<aggregates::case::commands::CaseAction, ApiError> {
+    may_link(state, caller, case_id).await?;
+    let (same_as_case_id, child_id) = readable_child(state, caller, field, raw_other).await?;
+    Ok(aggregates::case::commands::CaseAction::LinkChild(
+        aggregates::case::commands::LinkChild {
+            same_as_case_id,
+            child_id,
+        },
+    ))
+}
+
+/// The command saying case `case_id` and `raw_other` are about different children, after the
+/// same checks as [`link_action`].
+pub async fn distinct_action(
+    state: &AppState,
+    caller: &Caller,
+    case_id: Uuid,
+    field: &str,
+    raw_other: &str,
+) -> Result<aggregates::case::commands::CaseAction, ApiError> {
+    may_link(state, caller, case_id).await?;
+    let (other_case_id, _) = readable_child(state, caller, field, raw_other).await?;
+    Ok(aggregates::case::commands::CaseAction::DistinguishChild(
+        aggregates::case::commands::DistinguishChild { other_case_id },
+    ))
 }

@@ -7,9 +7,9 @@ use super::errors::ApiError;
 use super::extract::ApiJson;
 use super::session::Caller;
 use super::AppState;
-use crate::app::children::{may_link, readable_child};
+use crate::app::children::{distinct_action, link_action};
 use actix_web::{web, HttpRequest, HttpResponse};
-use aggregates::case::commands::{CaseAction, DistinguishChild, LinkChild};
+use aggregates::case::commands::CaseAction;
 use projections::record::CaseDocument;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -44,22 +44,17 @@ pub async fn link(
     id: web::Path<String>,
     body: ApiJson<ChildLinkDto>,
 ) -> Result<HttpResponse, ApiError> {
-    may_link(&state, &caller, super::extract::path_uuid(&id)?).await?;
-    let (same_as_case_id, child_id) = readable_child(
+    let case_id = super::extract::path_uuid(&id)?;
+    let action = link_action(
         &state,
         &caller,
+        case_id,
         "same_as_case_id",
         &body.value.same_as_case_id,
     )
     .await?;
     let hash = body.body_hash.clone();
-    command(state, caller, req, id, &hash, move |_| {
-        Ok(CaseAction::LinkChild(LinkChild {
-            same_as_case_id,
-            child_id,
-        }))
-    })
-    .await
+    command(state, caller, req, id, &hash, move |_| Ok(action)).await
 }
 
 /// Undo the latest link: the case points again to the child identity it had before.
@@ -91,14 +86,15 @@ pub async fn distinct(
     id: web::Path<String>,
     body: ApiJson<ChildDistinctDto>,
 ) -> Result<HttpResponse, ApiError> {
-    may_link(&state, &caller, super::extract::path_uuid(&id)?).await?;
-    let (other_case_id, _) =
-        readable_child(&state, &caller, "other_case_id", &body.value.other_case_id).await?;
+    let case_id = super::extract::path_uuid(&id)?;
+    let action = distinct_action(
+        &state,
+        &caller,
+        case_id,
+        "other_case_id",
+        &body.value.other_case_id,
+    )
+    .await?;
     let hash = body.body_hash.clone();
-    command(state, caller, req, id, &hash, move |_| {
-        Ok(CaseAction::DistinguishChild(DistinguishChild {
-            other_case_id,
-        }))
-    })
-    .await
+    command(state, caller, req, id, &hash, move |_| Ok(action)).await
 }
