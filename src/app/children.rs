@@ -44,6 +44,10 @@ pub struct ReasonView {
 /// A case that may be about the searched child.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MatchCandidate {
+    /// The case, whether or not the caller may know it (never serialized: the console uses it
+    /// server-side to record "a different child" against a case outside the caller's reach).
+    #[serde(skip)]
+    pub case: Uuid,
     /// `likely` or `possible`.
     pub level: String,
     pub case_number: String,
@@ -150,6 +154,7 @@ pub async fn find_matches(
         let reader = authorize_on_case(&actor, Action::ReadCase, &scope).ok();
         let Some(reader) = reader else {
             candidates.push(MatchCandidate {
+                case: row.case_id,
                 level,
                 case_number: row.case_number,
                 commune: row.acting_unit,
@@ -169,6 +174,7 @@ pub async fn find_matches(
         let (summary, reasons) = reasons(&comparison);
         shown.push(row.case_id);
         candidates.push(MatchCandidate {
+            case: row.case_id,
             level,
             case_number: row.case_number,
             commune: row.acting_unit,
@@ -237,6 +243,34 @@ pub struct PossibleDuplicate {
     pub cases: [DuplicateCase; 2],
 }
 
+impl PossibleDuplicate {
+    /// A pair of the worklist as the API shows it (no child's data: the case numbers say which).
+    pub fn of(p: duplicates::PairRow) -> Self {
+        let english = Lang::current() == Lang::En;
+        Self {
+            level: p.level,
+            score: p.score,
+            summary: if english { p.summary_en } else { p.summary_vi },
+            reasons: p
+                .reasons
+                .into_iter()
+                .map(|r| ReasonView {
+                    code: r.code,
+                    points: r.points,
+                    text: if english { r.en } else { r.vi },
+                })
+                .collect(),
+            commune: p.unit,
+            cases: p.cases.map(|c| DuplicateCase {
+                case_id: c.case_id,
+                case_number: c.case_number,
+                child_id: c.child_id,
+                status: c.status,
+            }),
+        }
+    }
+}
+
 /// Possible duplicates among the open cases of the caller's communes (or of `unit`, one of
 /// them), as the background matcher found them, for the commune to resolve: link them as one
 /// child, or say they are different children. Every case listed gets a `duplicates` row in its
@@ -246,7 +280,7 @@ pub async fn worklist(
     caller: &Caller,
     unit: Option<&str>,
     strong: bool,
-) -> Result<Vec<PossibleDuplicate>, ApiError> {
+) -> Result<Vec<duplicates::PairRow>, ApiError> {
     let actor = caller.actor();
     let grants = authorize_scoped(&actor, Action::LinkChild).map_err(|_| ApiError::forbidden())?;
     let mut units: Vec<String> = grants
@@ -269,33 +303,9 @@ pub async fn worklist(
         units = vec![unit.to_owned()];
     }
     wait_for_views(state, caller, strong, &[IDENTITIES, DUPLICATES]).await?;
-    let english = Lang::current() == Lang::En;
-    let items: Vec<PossibleDuplicate> = duplicates::worklist(&state.db, &units)
+    let items = duplicates::worklist(&state.db, &units)
         .await
-        .map_err(|e| ApiError::internal(&e))?
-        .into_iter()
-        .map(|p| PossibleDuplicate {
-            level: p.level,
-            score: p.score,
-            summary: if english { p.summary_en } else { p.summary_vi },
-            reasons: p
-                .reasons
-                .into_iter()
-                .map(|r| ReasonView {
-                    code: r.code,
-                    points: r.points,
-                    text: if english { r.en } else { r.vi },
-                })
-                .collect(),
-            commune: p.unit,
-            cases: p.cases.map(|c| DuplicateCase {
-                case_id: c.case_id,
-                case_number: c.case_number,
-                child_id: c.child_id,
-                status: c.status,
-            }),
-        })
-        .collect();
+        .map_err(|e| ApiError::internal(&e))?;
     let mut shown: Vec<Uuid> = Vec::new();
     for item in &items {
         for c in &item.cases {

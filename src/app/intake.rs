@@ -73,6 +73,27 @@ pub async fn receive_report(
     received
 }
 
+/// What the report sent with `key` opened, when it was received already (a form sent twice):
+/// the console answers with it before searching for the children again.
+pub async fn already_received(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+) -> Result<Option<Received>, ApiError> {
+    let earlier = crate::store::events::reported_with_key(&state.db, caller.id(), key).await?;
+    Ok(earlier.first().map(|(_, _, report_id)| Received {
+        report_id: *report_id,
+        cases: earlier
+            .iter()
+            .map(|(id, number, _)| OpenedCase {
+                id: *id,
+                case_number: number.clone(),
+                attached: false,
+            })
+            .collect(),
+    }))
+}
+
 async fn receive_once(
     state: &AppState,
     caller: &Caller,
@@ -80,20 +101,8 @@ async fn receive_once(
     key: Option<String>,
 ) -> Result<Received, ApiError> {
     if let Some(key) = &key {
-        let earlier = crate::store::events::reported_with_key(&state.db, caller.id(), key).await?;
-        if let Some((_, _, report_id)) = earlier.first() {
-            let cases = earlier
-                .iter()
-                .map(|(id, number, _)| OpenedCase {
-                    id: *id,
-                    case_number: number.clone(),
-                    attached: false,
-                })
-                .collect();
-            return Ok(Received {
-                report_id: *report_id,
-                cases,
-            });
+        if let Some(received) = already_received(state, caller, key).await? {
+            return Ok(received);
         }
     }
     let parsed = dto.parse(&state.units)?;

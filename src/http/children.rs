@@ -153,6 +153,10 @@ pub async fn duplicates(
     req: HttpRequest,
     query: web::Query<DuplicatesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = app::worklist(&state, &caller, query.unit.as_deref(), strong(&req)).await?;
+    let items = app::worklist(&state, &caller, query.unit.as_deref(), strong(&req))
+        .await?
+        .into_iter()
+        .map(PossibleDuplicate::of)
+        .collect();
     Ok(HttpResponse::Ok().json(DuplicatesAnswer { items }))
 }

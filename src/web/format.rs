@@ -162,7 +162,8 @@ fn leaf_kind(leaf: &str) -> Kind {
         | "measures"
         | "needs"
         | "attendees"
-        | "separation_grounds" => Kind::List,
+        | "separation_grounds"
+        | "not_same_as" => Kind::List,
         _ if leaf.ends_with("_at") => Kind::Time,
         _ if leaf.ends_with("_on") => Kind::Date,
         _ => Kind::Text,

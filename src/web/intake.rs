@@ -16,6 +16,7 @@ use askama::Template;
 use serde_json::Value;
 
 use super::cases::*;
+use super::intake_matches::{self as matching, MatchPanel};
 
 #[derive(Template)]
 #[template(path = "intake.html")]
@@ -38,6 +39,8 @@ pub struct ChildBlock {
     pub index: usize,
     pub heading: String,
     pub fields: Vec<FieldView>,
+    /// Cases that may be about this child, with the choice of what to do (search before create).
+    pub matches: Option<MatchPanel>,
 }
 
 pub(super) fn report_specs(lang: Lang) -> Vec<steps::FieldSpec> {
@@ -301,6 +304,7 @@ pub(super) fn intake_page(
                 index: i,
                 heading: format!("{} {}", pick(lang, "Trẻ", "Child"), i + 1),
                 fields: views(&child_specs(i, lang, &residences)),
+                matches: None,
             })
             .collect(),
         communes: opt_views(communes, selected.as_deref()),
@@ -329,6 +333,17 @@ pub(super) fn intake_page(
                 ("add_child", "Thêm trẻ", "Add a child"),
                 ("remove_child", "Bớt trẻ cuối", "Remove the last child"),
                 ("submit", "Ghi nhận tiếp nhận", "Record the report"),
+                (
+                    "find_matches",
+                    "Kiểm tra trẻ đã có hồ sơ chưa",
+                    "Check whether the children already have a case",
+                ),
+                (
+                    "matches",
+                    "Hồ sơ có thể của trẻ này",
+                    "Cases that may be this child's",
+                ),
+                ("outside", "ngoài địa bàn của bạn", "outside your area"),
                 (
                     "errors",
                     "Cần sửa các mục sau",
@@ -403,7 +418,12 @@ pub async fn intake(
     }
     let kept: Vec<(String, String)> = pairs
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "commune_query" | "child_count" | "submit"))
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "commune_query" | "child_count" | "submit" | "find_matches"
+            )
+        })
         .filter(|(k, _)| {
             // Only the child blocks on the form.
             k.strip_prefix("children[")
@@ -413,11 +433,71 @@ pub async fn intake(
         })
         .cloned()
         .collect();
-    let mut json = format::form_to_json(&kept);
-    if let Value::Object(map) = &mut json {
-        map.entry("children")
-            .or_insert_with(|| Value::Array(Vec::new()));
+    let as_json = |fields: &[(String, String)]| {
+        let mut json = format::form_to_json(fields);
+        if let Value::Object(map) = &mut json {
+            map.entry("children")
+                .or_insert_with(|| Value::Array(Vec::new()));
+        }
+        json
+    };
+    // A form sent twice: the first sending opened the cases (the children are found now).
+    if let Some(received) = crate::app::intake::already_received(&state, &staff.caller, &form_id)
+        .await
+        .map_err(|e| WebError::api(lang, e))?
+    {
+        return Ok(opened_page(&received));
     }
+    // Search before create: every named child, before anything is opened.
+    let found = matching::find(&state, &staff.caller, &as_json(&kept), count)
+        .await
+        .map_err(|e| WebError::api(lang, e))?;
+    let checking = pairs.iter().any(|(k, _)| k == "find_matches");
+    if checking || !matching::decided(&found, &kept) {
+        // The report's own field errors beside the matches, so both are put right at once.
+        let problem = if checking {
+            None
+        } else {
+            serde_json::to_vec(&as_json(&kept)).ok().and_then(|bytes| {
+                match parse_json::<ReportDto>(&bytes) {
+                    Ok(dto) => dto.parse(&state.units).err(),
+                    Err(e) => Some(e),
+                }
+            })
+        };
+        let mut page = intake_page(
+            &state,
+            &staff,
+            Some(&pairs),
+            problem.as_ref(),
+            count,
+            form_id,
+        );
+        let panels = matching::panels(&state, &found, &kept, lang, !checking);
+        let undecided = panels
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().and_then(|p| p.error.clone().map(|e| (i, e))))
+            .collect::<Vec<_>>();
+        for (block, panel) in page.children.iter_mut().zip(panels) {
+            block.matches = panel;
+        }
+        for (i, message) in &undecided {
+            page.summary.push(SummaryEntry {
+                href: format!("#matches-{i}"),
+                message: format!("{} {}: {message}", pick(lang, "Trẻ", "Child"), i + 1),
+            });
+        }
+        let status = if undecided.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return Ok(HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(page.render()?));
+    }
+    let json = as_json(&matching::api_fields(&found, &kept));
     let bytes = serde_json::to_vec(&json).map_err(|e| WebError::Internal(e.to_string()))?;
     let outcome = match parse_json::<ReportDto>(&bytes) {
         Ok(dto) => {
@@ -427,21 +507,29 @@ pub async fn intake(
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(received) => {
-            let first = received.cases.first().map(|c| c.id);
-            Ok(match first {
-                Some(id) if received.cases.len() == 1 => {
-                    see_other(&format!("/cases/{id}?done=intake"))
-                }
-                _ => see_other("/cases?assigned=any"),
-            })
-        }
+        Ok(received) => Ok(opened_page(&received)),
         Err(e) if e.status == StatusCode::FORBIDDEN => Err(WebError::Forbidden(lang)),
         Err(e) => {
-            let page = intake_page(&state, &staff, Some(&pairs), Some(&e), count, form_id);
+            let mut page = intake_page(&state, &staff, Some(&pairs), Some(&e), count, form_id);
+            // The choices made stay on the form.
+            for (block, panel) in page
+                .children
+                .iter_mut()
+                .zip(matching::panels(&state, &found, &kept, lang, false))
+            {
+                block.matches = panel;
+            }
             Ok(HttpResponse::UnprocessableEntity()
                 .content_type("text/html; charset=utf-8")
                 .body(page.render()?))
         }
+    }
+}
+
+/// Where the console goes once a report is received: the case, or the list for several.
+fn opened_page(received: &crate::app::intake::Received) -> HttpResponse {
+    match received.cases.first().map(|c| c.id) {
+        Some(id) if received.cases.len() == 1 => see_other(&format!("/cases/{id}?done=intake")),
+        _ => see_other("/cases?assigned=any"),
     }
 }

@@ -6,9 +6,11 @@ pub mod accounts;
 pub mod audit;
 pub mod case_page;
 pub mod cases;
+pub mod duplicates;
 mod form_views;
 pub mod format;
 pub mod intake;
+mod intake_matches;
 pub mod manage;
 pub mod pages;
 pub mod session;
@@ -228,6 +230,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/cases/{id}", web::get().to(case_page::case_page))
             .route("/cases/{id}/audit", web::get().to(audit::audit))
             .route("/approvals", web::get().to(manage::approvals))
+            .route("/duplicates", web::get().to(duplicates::worklist))
+            .route("/duplicates", web::post().to(duplicates::decide))
             .route("/caseload", web::get().to(manage::caseload))
             .route("/board", web::get().to(manage::board))
             .route("/statistics", web::get().to(statistics::statistics))

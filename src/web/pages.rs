@@ -97,6 +97,13 @@ impl Chrome {
                 id: "nav-cases",
             });
         }
+        if staff.has_role(Role::SocialWorker) || staff.has_role(Role::Approver) {
+            nav.push(NavLink {
+                href: "/duplicates",
+                label: pick(lang, "Trùng hồ sơ", "Duplicates"),
+                id: "nav-duplicates",
+            });
+        }
         if staff.has_role(Role::Approver) {
             nav.push(NavLink {
                 href: "/approvals",

@@ -529,6 +529,8 @@ pub(super) async fn action(
         "hotline-support" => parse_json::<HotlineSupportDto>(b)?.parse_request(),
         "hotline-support-withdrawal" => parse_json::<HotlineSupportDto>(b)?.parse_withdrawal(),
         "notes" => parse_json::<NoteDto>(b)?.parse(),
+        // The API's body is `{}`: nothing but the case version travels.
+        "child-unlink" => Ok(CaseAction::UnlinkChild),
         "corrections" => parse_json::<CorrectionDto>(b)?.parse(),
         _ => Err(ApiError::not_found("not_found")),
     }

@@ -182,6 +182,12 @@ pub const STEPS: &[StepSpec] = &[
         en: "Withdraw the hotline request",
     },
     StepSpec {
+        slug: "child-unlink",
+        action: Action::LinkChild,
+        vi: "Hủy liên kết cùng một trẻ",
+        en: "Undo the same-child link",
+    },
+    StepSpec {
         slug: "notes",
         action: Action::AddNote,
         vi: "Thêm ghi chú",
@@ -225,6 +231,7 @@ pub(super) fn offered(step: &StepSpec, doc: &CaseDocument) -> bool {
         "hotline-support" => open && doc.hotline_support.is_none(),
         "hotline-support-withdrawal" => open && doc.hotline_support.is_some(),
         "referrals" | "court-petitions" | "court-orders" | "transfer" => open,
+        "child-unlink" => open && doc.linked_cases.iter().any(|l| l.relation == "same_child"),
         _ => true,
     }
 }

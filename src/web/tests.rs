@@ -4,7 +4,9 @@ use super::accounts::{AccountPage, AccountsPage, UserRow};
 use super::audit::{AccessRow, AuditPage, HistoryRow};
 use super::case_page::*;
 use super::cases::*;
+use super::duplicates::{DuplicatesPage, PairView, SideView};
 use super::intake::*;
+use super::intake_matches::{CandidateView, Choice, MatchPanel};
 use super::manage::*;
 use super::pages::Chrome;
 use super::session::{LoginPage, PasswordPage, SetupPage};
@@ -218,6 +220,31 @@ fn every_page_renders_escaped_in_both_languages() {
                     index: 0,
                     heading: "Trẻ 1".into(),
                     fields: fields(lang),
+                    matches: Some(MatchPanel {
+                        candidates: vec![CandidateView {
+                            case_number: EVIL.into(),
+                            commune: EVIL.into(),
+                            level: "l".into(),
+                            in_jurisdiction: true,
+                            child: EVIL.into(),
+                            status: "s".into(),
+                            summary: EVIL.into(),
+                            choices: vec![Choice {
+                                value: EVIL.into(),
+                                id: "attach-1".into(),
+                                label: EVIL.into(),
+                                checked: true,
+                            }],
+                        }],
+                        shown: EVIL.into(),
+                        new_choice: Choice {
+                            value: "new".into(),
+                            id: "new".into(),
+                            label: "n".into(),
+                            checked: false,
+                        },
+                        error: Some(EVIL.into()),
+                    }),
                 }],
                 communes: Vec::new(),
                 commune_query: EVIL.into(),
@@ -249,6 +276,35 @@ fn every_page_renders_escaped_in_both_languages() {
                 t_back: "b".into(),
                 t_errors: "e".into(),
                 t_required: "r".into(),
+            }
+            .render()
+            .unwrap(),
+            DuplicatesPage {
+                page: page.clone(),
+                pairs: vec![PairView {
+                    index: 0,
+                    level: "l".into(),
+                    likely: true,
+                    summary: EVIL.into(),
+                    commune: EVIL.into(),
+                    first: SideView {
+                        href: "/cases/a".into(),
+                        case_number: EVIL.into(),
+                        child: EVIL.into(),
+                        status: "s".into(),
+                    },
+                    second: SideView {
+                        href: "/cases/b".into(),
+                        case_number: "2".into(),
+                        child: EVIL.into(),
+                        status: "s".into(),
+                    },
+                    first_id: "a".into(),
+                    second_id: "b".into(),
+                }],
+                notice: Some(EVIL.into()),
+                error: Some(EVIL.into()),
+                t: t(),
             }
             .render()
             .unwrap(),

@@ -8,7 +8,7 @@ use casebook::web::session::{csrf_token, SESSION_COOKIE};
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -16,11 +16,11 @@ fn client() -> reqwest::Client {
 }
 
 /// The console's session cookie is the same session as the API token.
-fn cookie(user: &TestUser) -> String {
+pub(crate) fn cookie(user: &TestUser) -> String {
     format!("{SESSION_COOKIE}={}", user.token)
 }
 
-async fn page(
+pub(crate) async fn page(
     app: &TestApp,
     user: Option<&TestUser>,
     path: &str,
@@ -37,7 +37,7 @@ async fn page(
 
 /// A form POST as a browser on this site sends it (`Origin`), with the session's CSRF token
 /// unless `csrf` is false.
-async fn submit(
+pub(crate) async fn submit(
     app: &TestApp,
     user: &TestUser,
     path: &str,
@@ -69,7 +69,7 @@ async fn notes_of(app: &TestApp, user: &TestUser, case: &str) -> usize {
     body["notes"].as_array().map_or(0, Vec::len)
 }
 
-async fn version_of(app: &TestApp, user: &TestUser, case: &str) -> String {
+pub(crate) async fn version_of(app: &TestApp, user: &TestUser, case: &str) -> String {
     let (_, body) = app.get(user, &format!("/cases/{case}")).await;
     body["version"].as_u64().unwrap().to_string()
 }

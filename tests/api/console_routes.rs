@@ -99,6 +99,16 @@ const CONSOLE_ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/approvals", Some(&[Role::Approver])),
     (
         "GET",
+        "/duplicates",
+        Some(&[Role::SocialWorker, Role::Approver]),
+    ),
+    (
+        "POST",
+        "/duplicates",
+        Some(&[Role::SocialWorker, Role::Approver]),
+    ),
+    (
+        "GET",
         "/caseload",
         Some(&[Role::Approver, Role::Supervisor]),
     ),

@@ -12,7 +12,7 @@
 use super::Dialect;
 use crate::args;
 use crate::sql::{Arg, Conn};
-use aggregates::identity::{compare, Folded, Keys, Level, MatchRules};
+use aggregates::identity::{compare, Folded, Keys, Level, MatchRules, Person};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -220,6 +220,8 @@ pub struct PairCase {
     pub case_number: String,
     pub child_id: Uuid,
     pub status: String,
+    /// The child's name as recorded (for the console of the commune; the API leaves it out).
+    pub child_name: Option<String>,
 }
 
 /// The possible duplicates of `units`, best first. Pairs the identities view has already
@@ -236,8 +238,8 @@ pub async fn worklist(db: &crate::Db, units: &[String]) -> Result<Vec<PairRow>, 
         .join(", ");
     let sql = format!(
         "SELECT p.unit, p.level, p.score, p.summary_vi, p.summary_en, p.reasons, \
-                a.case_id AS a_id, a.case_number AS a_number, a.child_id AS a_child, a.status AS a_status, \
-                b.case_id AS b_id, b.case_number AS b_number, b.child_id AS b_child, b.status AS b_status \
+                a.case_id AS a_id, a.case_number AS a_number, a.child_id AS a_child, a.status AS a_status, a.person AS a_person, \
+                b.case_id AS b_id, b.case_number AS b_number, b.child_id AS b_child, b.status AS b_status, b.person AS b_person \
          FROM possible_duplicates p \
          JOIN child_identities a ON a.case_id = p.case_a \
          JOIN child_identities b ON b.case_id = p.case_b \
@@ -264,6 +266,11 @@ pub async fn worklist(db: &crate::Db, units: &[String]) -> Result<Vec<PairRow>, 
                         case_number: r.try_get(format!("{p}_number").as_str())?,
                         child_id: r.try_get(format!("{p}_child").as_str())?,
                         status: r.try_get(format!("{p}_status").as_str())?,
+                        child_name: r
+                            .try_get::<String, _>(format!("{p}_person").as_str())
+                            .ok()
+                            .and_then(|p| serde_json::from_str::<Person>(&p).ok())
+                            .and_then(|p| p.full_name),
                     })
                 };
                 Ok(PairRow {
