@@ -3,14 +3,16 @@
 //! loaded and committed envelopes (the answer is rendered from them without a second read) and
 //! runs no cqrs-es query: views are fed by the projector from the log.
 
-use crate::store::events::{CaseEventStore, EventRepository};
+use crate::store::access_log::CaseView;
+use crate::store::events::{AccessRow, CaseEventStore, EventRepository};
 use aggregates::case::{Case, CaseCommand, CaseError, CaseEvent, CaseServices};
+use aggregates::codes::Code;
 use aggregates::codes::Role;
-use aggregates::policy::{authorize_intake, authorize_on_case, Grant};
+use aggregates::policy::{authorize_intake, authorize_on_case, Action, Grant};
 use aggregates::units::UnitCode;
 use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::{PersistedEventRepository, SerializedEvent};
+use cqrs_es::persist::SerializedEvent;
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
 use projections::projector::Wakeup;
 use projections::record::{EventMetadata, RecordedEvent};
@@ -85,6 +87,15 @@ impl From<cqrs_es::persist::PersistenceError> for ExecError {
     }
 }
 
+/// What a command did: the case's events, the new ones last, and whether the access-log row of
+/// the answer was committed with them (not when an `Idempotency-Key` had already produced the
+/// events, nor when the actor may no longer read the case).
+#[derive(Debug)]
+pub struct Executed {
+    pub events: Vec<RecordedEvent>,
+    pub audited: bool,
+}
+
 pub struct CaseCommands {
     store: CaseEventStore,
     repo: EventRepository,
@@ -132,37 +143,60 @@ impl CaseCommands {
         envelopes.into_iter().map(recorded).collect()
     }
 
-    /// Runs a command on an existing case; returns all its events, the new ones last.
+    /// Runs a command on an existing case; returns all its events, the new ones last. With
+    /// `answer`, the answer will show the case: when the actor may read the case after the
+    /// command, that disclosure's access-log row is committed with the events (one statement),
+    /// so there is no answer without its row and no row without the command.
     pub async fn execute(
         &self,
         case_id: Uuid,
         command: CaseCommand,
         base: &MetadataBase,
-    ) -> Result<Vec<RecordedEvent>, ExecError> {
-        let (mut events, decided) = self.decide_on(case_id, command, base).await?;
+        answer: Option<CaseView>,
+    ) -> Result<Executed, ExecError> {
+        let actor = command.actor.clone();
+        let (mut events, decided, after) = self.decide_on(case_id, command, base).await?;
         if decided.is_empty() {
-            return Ok(events);
+            return Ok(Executed {
+                events,
+                audited: false,
+            });
         }
+        let access = answer.and_then(|view| {
+            let scope = after.scope()?;
+            let grant = authorize_on_case(&actor, Action::ReadCase, &scope).ok()?;
+            Some(AccessRow {
+                case_id,
+                user_id: base.actor_id,
+                role: grant.role.code().to_owned(),
+                unit: grant.unit.to_string(),
+                view,
+                at: Utc::now(),
+            })
+        });
         let serialized = serialize(&decided)?;
-        self.repo.persist::<Case>(&serialized, None).await?;
+        self.repo.commit(&serialized, access.as_ref()).await?;
         self.committed.ping();
         for envelope in decided {
             events.push(recorded(envelope)?);
         }
-        Ok(events)
+        Ok(Executed {
+            events,
+            audited: access.is_some(),
+        })
     }
 
-    /// Loads the case and lets the aggregate decide `command`: the loaded events and the new
-    /// envelopes, numbered after them. No new envelope when the command's Idempotency-Key
-    /// already produced events on this case.
+    /// Loads the case and lets the aggregate decide `command`: the loaded events, the new
+    /// envelopes numbered after them, and the case as it stands after them. No new envelope
+    /// when the command's Idempotency-Key already produced events on this case.
     async fn decide_on(
         &self,
         case_id: Uuid,
         command: CaseCommand,
         base: &MetadataBase,
-    ) -> Result<(Vec<RecordedEvent>, Vec<EventEnvelope<Case>>), ExecError> {
+    ) -> Result<(Vec<RecordedEvent>, Vec<EventEnvelope<Case>>, Case), ExecError> {
         let events = self.load(case_id).await?;
-        let aggregate = projections::record::fold(&events);
+        let mut aggregate = projections::record::fold(&events);
         // The grant the actor acts under; when there is none the aggregate refuses below.
         let grant = aggregate.scope().and_then(|scope| {
             authorize_on_case(&command.actor, command.action.required_action(), &scope)
@@ -176,15 +210,15 @@ impl CaseCommands {
                 e.metadata.actor_id == base.actor_id
                     && e.metadata.idempotency_key.as_deref() == Some(key)
             }) {
-                return Ok((events, Vec::new()));
+                return Ok((events, Vec::new(), aggregate));
             }
         }
         let version = aggregate.version as usize;
-        let mut aggregate = aggregate;
         let sink = EventSink::<Case>::default();
         aggregate.handle(command, &self.services, &sink).await?;
         let metadata = base.map(grant.as_ref());
-        let decided = sink
+        let mut after = aggregate;
+        let decided: Vec<EventEnvelope<Case>> = sink
             .collect()
             .await
             .into_iter()
@@ -196,7 +230,10 @@ impl CaseCommands {
                 metadata: metadata.clone(),
             })
             .collect();
-        Ok((events, decided))
+        for envelope in &decided {
+            after.apply(envelope.payload.clone());
+        }
+        Ok((events, decided, after))
     }
 
     /// Commits what one report does, in one transaction: all or none. `attached` are reports
@@ -236,9 +273,7 @@ impl CaseCommands {
         if envelopes.is_empty() {
             return Ok(());
         }
-        self.repo
-            .persist::<Case>(&serialize(&envelopes)?, None)
-            .await?;
+        self.repo.commit(&serialize(&envelopes)?, None).await?;
         self.committed.ping();
         Ok(())
     }

@@ -368,7 +368,7 @@ impl Demo {
             action,
         };
         self.commands
-            .execute(case, command, &self.base(actor))
+            .execute(case, command, &self.base(actor), None)
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())

@@ -7,6 +7,34 @@ use projections::Db;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The baseline's own pool, with sqlx's default pool settings and the store's durability
+/// (SQLite: WAL, `synchronous=FULL`, a busy timeout), so that a change of the server's pool
+/// settings (`casebook::store::connect`) never moves the baseline it is compared with.
+pub async fn pool(url: &str, clients: usize) -> Db {
+    use std::str::FromStr;
+    if url.starts_with("postgres") {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(clients as u32)
+            .connect(url)
+            .await
+            .expect("baseline pool");
+        Db::Postgres(pool)
+    } else {
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+            .expect("sqlite url")
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(clients as u32)
+            .connect_with(options)
+            .await
+            .expect("baseline pool");
+        Db::Sqlite(pool)
+    }
+}
+
 /// Runs `clients` loops of autocommitted single-row inserts for `duration`.
 pub async fn insert_commit(db: &Db, clients: usize, duration: Duration) -> Samples {
     let create = match db {

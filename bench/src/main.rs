@@ -552,7 +552,9 @@ async fn main() {
         args.clients,
         args.seconds / 2
     );
-    let pg_baseline = baseline::insert_commit(&db, args.clients, duration / 2).await;
+    let baseline_db = baseline::pool(&url, args.clients).await;
+    let pg_baseline = baseline::insert_commit(&baseline_db, args.clients, duration / 2).await;
+    baseline_db.close().await;
     eprintln!("  {}", pg_baseline.summary());
 
     let preload_stats = preload::preload(&db, &services, &people, args.cases, |cases, events| {
@@ -707,7 +709,9 @@ async fn main() {
         .expect("sqlite store");
     let speople = preload::create_people(&sdb, &communes).await;
     eprintln!("SQLite baseline");
-    let sqlite_baseline = baseline::insert_commit(&sdb, args.clients, duration / 2).await;
+    let baseline_db = baseline::pool(&sqlite_url, args.clients).await;
+    let sqlite_baseline = baseline::insert_commit(&baseline_db, args.clients, duration / 2).await;
+    baseline_db.close().await;
     eprintln!("  {}", sqlite_baseline.summary());
     let sqlite_preload = preload::preload(
         &sdb,

@@ -145,18 +145,22 @@ pub async fn execute(
         recorded_at: now,
         idempotency_key,
     };
-    let events = state
+    // The answer shows the case: a disclosure like a read, its access-log row committed with
+    // the command's events.
+    let executed = state
         .commands
-        .execute(case_id, command, &base)
+        .execute(case_id, command, &base, Some(CaseView::Command))
         .await
         .map_err(exec_error)?;
     state.metrics.command_accepted();
     state.recent_writers.wrote(&caller.token_hash);
-    // The answer shows the case: a disclosure like a read, with its access-log row.
-    if let Some(grant) = read_grant(&actor, &events) {
-        audit(state, caller, case_id, &grant, CaseView::Command).await?;
+    // Events an Idempotency-Key had produced before: the answer shows them, audited now.
+    if !executed.audited {
+        if let Some(grant) = read_grant(&actor, &executed.events) {
+            audit(state, caller, case_id, &grant, CaseView::Command).await?;
+        }
     }
-    Ok(events)
+    Ok(executed.events)
 }
 
 /// The assignment of `worker_id`: the worker's social-worker units go with it, so that the

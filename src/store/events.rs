@@ -1,34 +1,243 @@
-//! The event store: postgres-es or sqlite-es behind one repository type, chosen at start-up.
-//! The repository traits use `impl Future` returns, so the choice is an enum that delegates
-//! rather than a trait object.
+//! The event store: casebook's own repository over the schema postgres-es and sqlite-es use
+//! (the same seven columns and composite primary key, the same conflict semantics: a race on a
+//! case's next sequence is `OptimisticLockError`), implementing cqrs-es's
+//! `PersistedEventRepository`. It exists for the write path's cost: postgres-es and sqlite-es
+//! write one `INSERT` per event inside `BEGIN`/`COMMIT`; here a command's events go in one
+//! multi-row statement, and the access-log row of the answer that shows the case goes in the
+//! same statement (Postgres, a data-modifying CTE) or transaction (SQLite), so a command is one
+//! round trip and one durable commit. Events are never updated (the tables' triggers refuse it).
 
+use super::access_log::CaseView;
 use aggregates::Case;
+use chrono::{DateTime, Utc};
 use cqrs_es::persist::{
     PersistedEventRepository, PersistedEventStore, PersistenceError, ReplayStream, SerializedEvent,
     SerializedSnapshot,
 };
 use cqrs_es::Aggregate;
-use postgres_es::PostgresEventRepository;
 use projections::Db;
 use serde_json::Value;
-use sqlite_es::SqliteEventRepository;
-use std::sync::Arc;
+use uuid::Uuid;
 
-/// postgres-es or sqlite-es.
+/// The access-log row of a command's answer (it shows the case), written with its events.
+#[derive(Debug, Clone)]
+pub struct AccessRow {
+    pub case_id: Uuid,
+    pub user_id: Uuid,
+    pub role: String,
+    pub unit: String,
+    pub view: CaseView,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Clone)]
-pub enum EventRepository {
-    Postgres(Arc<PostgresEventRepository>),
-    Sqlite(Arc<SqliteEventRepository>),
+pub struct EventRepository {
+    db: Db,
+}
+
+const SELECT: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, \
+    payload, metadata FROM events WHERE aggregate_type = $1 AND aggregate_id = $2";
+
+const COLUMNS: &str =
+    "aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata";
+
+/// `($1, …, $7), ($8, …, $14), …` for `rows` events, after `offset` parameters.
+fn values(rows: usize, offset: usize, pg: bool) -> String {
+    (0..rows)
+        .map(|r| {
+            let n = offset + r * 7;
+            let json = if pg { "::jsonb" } else { "" };
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}{json}, ${}{json})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn conflict_or(e: sqlx::Error) -> PersistenceError {
+    if let sqlx::Error::Database(d) = &e {
+        let code = d.code();
+        let code = code.as_deref();
+        // Postgres: a unique violation of the events' primary key; SQLite: extended code 1555
+        // (SQLITE_CONSTRAINT_PRIMARYKEY), as sqlite-es maps it.
+        let events_key = d.constraint().is_none_or(|c| c == "events_pkey");
+        if (code == Some("23505") && events_key) || code == Some("1555") {
+            return PersistenceError::OptimisticLockError;
+        }
+    }
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => {
+            PersistenceError::ConnectionError(Box::new(e))
+        }
+        other => PersistenceError::UnknownError(Box::new(other)),
+    }
 }
 
 impl EventRepository {
     pub fn new(db: &Db) -> Self {
-        match db {
-            Db::Postgres(pool) => {
-                Self::Postgres(Arc::new(PostgresEventRepository::new(pool.clone())))
-            }
-            Db::Sqlite(pool) => Self::Sqlite(Arc::new(SqliteEventRepository::new(pool.clone()))),
+        Self { db: db.clone() }
+    }
+
+    /// Writes `events` (of one or several cases) and, when given, the access-log row of the
+    /// answer, atomically: one statement on Postgres, one transaction on SQLite. A race on any
+    /// case's sequence writes nothing and answers `OptimisticLockError`.
+    pub async fn commit(
+        &self,
+        events: &[SerializedEvent],
+        access: Option<&AccessRow>,
+    ) -> Result<(), PersistenceError> {
+        if events.is_empty() {
+            return Ok(());
         }
+        match &self.db {
+            Db::Postgres(pool) => {
+                let insert = format!(
+                    "INSERT INTO events ({COLUMNS}) VALUES {}",
+                    values(events.len(), 0, true)
+                );
+                let sql = match access {
+                    None => insert,
+                    Some(_) => {
+                        let n = events.len() * 7;
+                        format!(
+                            "WITH written AS ({insert}) INSERT INTO case_access_log \
+                             (case_id, user_id, role, unit_code, view, at) \
+                             VALUES (${}, ${}, ${}, ${}, ${}, ${})",
+                            n + 1,
+                            n + 2,
+                            n + 3,
+                            n + 4,
+                            n + 5,
+                            n + 6
+                        )
+                    }
+                };
+                let mut q = sqlx::query(&sql);
+                for e in events {
+                    q = q
+                        .bind(&e.aggregate_type)
+                        .bind(&e.aggregate_id)
+                        .bind(e.sequence as i64)
+                        .bind(&e.event_type)
+                        .bind(&e.event_version)
+                        .bind(e.payload.to_string())
+                        .bind(e.metadata.to_string());
+                }
+                if let Some(a) = access {
+                    q = q
+                        .bind(a.case_id)
+                        .bind(a.user_id)
+                        .bind(&a.role)
+                        .bind(&a.unit)
+                        .bind(a.view.code())
+                        .bind(a.at);
+                }
+                // Autocommit: the statement is its own transaction, one durable commit.
+                q.execute(pool).await.map_err(conflict_or)?;
+            }
+            Db::Sqlite(pool) => {
+                let sql = format!(
+                    "INSERT INTO events ({COLUMNS}) VALUES {}",
+                    values(events.len(), 0, false)
+                );
+                let mut tx = pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(conflict_or)?;
+                let mut q = sqlx::query(&sql);
+                for e in events {
+                    q = q
+                        .bind(&e.aggregate_type)
+                        .bind(&e.aggregate_id)
+                        .bind(e.sequence as i64)
+                        .bind(&e.event_type)
+                        .bind(&e.event_version)
+                        .bind(e.payload.to_string())
+                        .bind(e.metadata.to_string());
+                }
+                q.execute(&mut *tx).await.map_err(conflict_or)?;
+                if let Some(a) = access {
+                    sqlx::query(
+                        "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(a.case_id)
+                    .bind(a.user_id)
+                    .bind(&a.role)
+                    .bind(&a.unit)
+                    .bind(a.view.code())
+                    .bind(a.at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(conflict_or)?;
+                }
+                tx.commit().await.map_err(conflict_or)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn select(
+        &self,
+        sql: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        after: i64,
+    ) -> Result<Vec<SerializedEvent>, PersistenceError> {
+        let rows: Vec<(String, String, i64, String, String, String, String)> = match &self.db {
+            Db::Postgres(pool) => {
+                sqlx::query_as(&sql.replace("payload, metadata", "payload::text, metadata::text"))
+                    .bind(aggregate_type)
+                    .bind(aggregate_id)
+                    .bind(after)
+                    .fetch_all(pool)
+                    .await
+            }
+            Db::Sqlite(pool) => {
+                sqlx::query_as(sql)
+                    .bind(aggregate_type)
+                    .bind(aggregate_id)
+                    .bind(after)
+                    .fetch_all(pool)
+                    .await
+            }
+        }
+        .map_err(conflict_or)?;
+        rows.into_iter()
+            .map(
+                |(
+                    aggregate_type,
+                    aggregate_id,
+                    sequence,
+                    event_type,
+                    event_version,
+                    payload,
+                    metadata,
+                )| {
+                    let parse = |s: &str| {
+                        serde_json::from_str::<Value>(s)
+                            .map_err(|e| PersistenceError::DeserializationError(Box::new(e)))
+                    };
+                    Ok(SerializedEvent::new(
+                        aggregate_id,
+                        sequence as usize,
+                        aggregate_type,
+                        event_type,
+                        event_version,
+                        parse(&payload)?,
+                        parse(&metadata)?,
+                    ))
+                },
+            )
+            .collect()
     }
 }
 
@@ -37,10 +246,13 @@ impl PersistedEventRepository for EventRepository {
         &self,
         aggregate_id: &str,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        match self {
-            Self::Postgres(r) => r.get_events::<A>(aggregate_id).await,
-            Self::Sqlite(r) => r.get_events::<A>(aggregate_id).await,
-        }
+        self.select(
+            &format!("{SELECT} AND sequence > $3 ORDER BY sequence"),
+            A::TYPE,
+            aggregate_id,
+            0,
+        )
+        .await
     }
 
     async fn get_last_events<A: Aggregate>(
@@ -48,20 +260,21 @@ impl PersistedEventRepository for EventRepository {
         aggregate_id: &str,
         last_sequence: usize,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        match self {
-            Self::Postgres(r) => r.get_last_events::<A>(aggregate_id, last_sequence).await,
-            Self::Sqlite(r) => r.get_last_events::<A>(aggregate_id, last_sequence).await,
-        }
+        self.select(
+            &format!("{SELECT} AND sequence > $3 ORDER BY sequence"),
+            A::TYPE,
+            aggregate_id,
+            last_sequence as i64,
+        )
+        .await
     }
 
+    /// casebook never keeps snapshots (cqrs-es 0.5's snapshot modes apply events twice).
     async fn get_snapshot<A: Aggregate>(
         &self,
-        aggregate_id: &str,
+        _aggregate_id: &str,
     ) -> Result<Option<SerializedSnapshot>, PersistenceError> {
-        match self {
-            Self::Postgres(r) => r.get_snapshot::<A>(aggregate_id).await,
-            Self::Sqlite(r) => r.get_snapshot::<A>(aggregate_id).await,
-        }
+        Ok(None)
     }
 
     async fn persist<A: Aggregate>(
@@ -69,27 +282,34 @@ impl PersistedEventRepository for EventRepository {
         events: &[SerializedEvent],
         snapshot_update: Option<(String, Value, usize)>,
     ) -> Result<(), PersistenceError> {
-        match self {
-            Self::Postgres(r) => r.persist::<A>(events, snapshot_update).await,
-            Self::Sqlite(r) => r.persist::<A>(events, snapshot_update).await,
+        if snapshot_update.is_some() {
+            return Err(PersistenceError::UnknownError(
+                "casebook keeps no snapshots".into(),
+            ));
         }
+        self.commit(events, None).await
     }
 
     async fn stream_events<A: Aggregate>(
         &self,
         aggregate_id: &str,
     ) -> Result<ReplayStream, PersistenceError> {
-        match self {
-            Self::Postgres(r) => r.stream_events::<A>(aggregate_id).await,
-            Self::Sqlite(r) => r.stream_events::<A>(aggregate_id).await,
+        let events = self.get_events::<A>(aggregate_id).await?;
+        let (mut feed, stream) = ReplayStream::new(events.len().max(1));
+        for event in events {
+            if feed.push(Ok(event)).await.is_err() {
+                break;
+            }
         }
+        Ok(stream)
     }
 
+    /// Not used by casebook (its projector follows the log in commit order, see
+    /// `projections::log`); the whole log of a type in sequence order is no replay order.
     async fn stream_all_events<A: Aggregate>(&self) -> Result<ReplayStream, PersistenceError> {
-        match self {
-            Self::Postgres(r) => r.stream_all_events::<A>().await,
-            Self::Sqlite(r) => r.stream_all_events::<A>().await,
-        }
+        Err(PersistenceError::UnknownError(
+            "replay the log with projections::log, in commit order".into(),
+        ))
     }
 }
 

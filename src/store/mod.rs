@@ -39,8 +39,13 @@ pub enum StoreError {
 pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let options = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
+        // No ping before each checkout: a broken connection fails its statement, which the
+        // command answers as a 5xx without a partial write, and the pool replaces it (sqlx
+        // still tests each connection when it comes back). A ping per checkout was a round
+        // trip per statement (shared/spec/write-path-study.md §1).
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
@@ -71,6 +76,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> 
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await

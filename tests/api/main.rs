@@ -30,6 +30,7 @@ mod pg;
 mod procedure;
 mod projectors;
 mod reports;
+mod repository;
 mod routes;
 mod second_reading;
 mod second_reading_hotline;

@@ -132,10 +132,10 @@ async fn views_catch_up_after_a_crash_between_commit_and_projection(store: Store
         idempotency_key: None,
     };
     let events = commands
-        .execute(uuid::Uuid::parse_str(&id).unwrap(), command, &base)
+        .execute(uuid::Uuid::parse_str(&id).unwrap(), command, &base, None)
         .await
         .unwrap();
-    let version = events.last().unwrap().sequence;
+    let version = events.events.last().unwrap().sequence;
     db.close().await;
 
     // Restarted, the views catch up with what was committed.

@@ -1,0 +1,136 @@
+//! casebook's own event repository keeps the schema and the semantics of postgres-es and
+//! sqlite-es (issue 14): events it writes are read back by them and the other way round, and a
+//! race on a case's next sequence is the same `OptimisticLockError` whichever wrote first —
+//! on both stores.
+
+use crate::both_stores;
+use crate::helpers::*;
+use casebook::store::access_log::CaseView;
+use casebook::store::events::{AccessRow, EventRepository};
+use cqrs_es::persist::{PersistedEventRepository, PersistenceError, SerializedEvent};
+use projections::Db;
+use serde_json::json;
+
+fn event(case: &str, sequence: usize, text: &str) -> SerializedEvent {
+    SerializedEvent::new(
+        case.to_owned(),
+        sequence,
+        "Case".to_owned(),
+        "NoteAdded".to_owned(),
+        "1".to_owned(),
+        json!({"NoteAdded": {"text": text}}),
+        json!({"actor_id": "00000000-0000-0000-0000-000000000001", "request_id": "r"}),
+    )
+}
+
+async fn crate_repository_read(db: &Db, case: &str) -> Vec<SerializedEvent> {
+    match db {
+        Db::Postgres(pool) => postgres_es::PostgresEventRepository::new(pool.clone())
+            .get_events::<aggregates::Case>(case)
+            .await
+            .unwrap(),
+        Db::Sqlite(pool) => sqlite_es::SqliteEventRepository::new(pool.clone())
+            .get_events::<aggregates::Case>(case)
+            .await
+            .unwrap(),
+    }
+}
+
+async fn crate_repository_write(
+    db: &Db,
+    events: &[SerializedEvent],
+) -> Result<(), PersistenceError> {
+    match db {
+        Db::Postgres(pool) => {
+            postgres_es::PostgresEventRepository::new(pool.clone())
+                .persist::<aggregates::Case>(events, None)
+                .await
+        }
+        Db::Sqlite(pool) => {
+            sqlite_es::SqliteEventRepository::new(pool.clone())
+                .persist::<aggregates::Case>(events, None)
+                .await
+        }
+    }
+}
+
+async fn the_repository_keeps_the_schema_and_conflicts_of_the_crates(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let db = app.db.clone();
+    let ours = EventRepository::new(&db);
+    let case = uuid::Uuid::now_v7().to_string();
+
+    // Ours writes three events and an access-log row at once; the crate reads them back.
+    let access = AccessRow {
+        case_id: uuid::Uuid::parse_str(&case).unwrap(),
+        user_id: uuid::Uuid::now_v7(),
+        role: "social_worker".into(),
+        unit: COMMUNE.into(),
+        view: CaseView::Command,
+        at: chrono::Utc::now(),
+    };
+    ours.commit(
+        &[
+            event(&case, 1, "một"),
+            event(&case, 2, "hai"),
+            event(&case, 3, "ba"),
+        ],
+        Some(&access),
+    )
+    .await
+    .unwrap();
+    let read = crate_repository_read(&db, &case).await;
+    assert_eq!(read.len(), 3);
+    assert_eq!(read[2].payload, json!({"NoteAdded": {"text": "ba"}}));
+    assert_eq!(read[1].metadata["request_id"], "r");
+    let rows: i64 = projections::with_db!(&db, pool => {
+        sqlx::query_scalar("SELECT count(*) FROM case_access_log WHERE case_id = $1")
+            .bind(access.case_id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(rows, 1, "the access-log row went in with the events");
+
+    // The crate writes the next; ours reads all four in order.
+    crate_repository_write(&db, &[event(&case, 4, "bốn")])
+        .await
+        .unwrap();
+    let read = ours.get_events::<aggregates::Case>(&case).await.unwrap();
+    let sequences: Vec<usize> = read.iter().map(|e| e.sequence).collect();
+    assert_eq!(sequences, [1, 2, 3, 4]);
+    assert_eq!(read[3].payload, json!({"NoteAdded": {"text": "bốn"}}));
+
+    // A race on sequence 5, whichever wrote first: the loser gets the optimistic-lock error
+    // and writes nothing — not its events, not its access-log row.
+    ours.commit(&[event(&case, 5, "năm")], None).await.unwrap();
+    assert!(matches!(
+        crate_repository_write(&db, &[event(&case, 5, "khác")]).await,
+        Err(PersistenceError::OptimisticLockError)
+    ));
+    crate_repository_write(&db, &[event(&case, 6, "sáu")])
+        .await
+        .unwrap();
+    let lost = ours
+        .commit(
+            &[event(&case, 6, "khác"), event(&case, 7, "bảy")],
+            Some(&access),
+        )
+        .await;
+    assert!(
+        matches!(lost, Err(PersistenceError::OptimisticLockError)),
+        "{lost:?}"
+    );
+    let read = ours.get_events::<aggregates::Case>(&case).await.unwrap();
+    assert_eq!(read.len(), 6, "nothing of the losing commit");
+    assert_eq!(read[5].payload, json!({"NoteAdded": {"text": "sáu"}}));
+    let rows: i64 = projections::with_db!(&db, pool => {
+        sqlx::query_scalar("SELECT count(*) FROM case_access_log WHERE case_id = $1")
+            .bind(access.case_id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(rows, 1, "no access-log row for a refused commit");
+}
+both_stores!(the_repository_keeps_the_schema_and_conflicts_of_the_crates);
