@@ -96,10 +96,13 @@ pub enum ProjectorError {
     Matcher(#[from] MatcherError),
 }
 
-/// Wakes the projectors after a commit in this process.
+/// Wakes the projectors after a commit in this process, and (Postgres) has the other
+/// instances woken by a `NOTIFY` sent after the commit.
 #[derive(Debug, Default)]
 pub struct Wakeup {
     notifies: Vec<Arc<Notify>>,
+    /// The announcer task's bell (Postgres only).
+    announce: Arc<Notify>,
 }
 
 impl Wakeup {
@@ -107,8 +110,12 @@ impl Wakeup {
         for n in &self.notifies {
             n.notify_one();
         }
+        self.announce.notify_one();
     }
 }
+
+/// At most one `NOTIFY` per this interval: the commits of a busy moment share one.
+const ANNOUNCE_EVERY: Duration = Duration::from_millis(5);
 
 /// How a projection is doing, for `/ready` and `/metrics`.
 #[derive(Debug, Clone, Default)]
@@ -173,6 +180,7 @@ impl Projections {
             .collect();
         let wakeup = Arc::new(Wakeup {
             notifies: wake.values().cloned().collect(),
+            announce: Arc::new(Notify::new()),
         });
         let (progress, _) = watch::channel(0);
         let (stopping, _) = watch::channel(false);
@@ -311,7 +319,17 @@ impl Projections {
             .collect();
         tasks.push(tokio::spawn(self.clone().run_matcher()));
         if let Db::Postgres(pool) = &self.db {
-            tasks.push(tokio::spawn(listen(pool.clone(), self.wakeup.clone())));
+            let instance = uuid::Uuid::now_v7().to_string();
+            tasks.push(tokio::spawn(listen(
+                pool.clone(),
+                self.wakeup.clone(),
+                instance.clone(),
+            )));
+            tasks.push(tokio::spawn(announce(
+                pool.clone(),
+                self.wakeup.announce.clone(),
+                instance,
+            )));
         }
         tasks
     }
@@ -674,21 +692,53 @@ async fn advance<C: Conn>(c: &mut C, name: &str, p: Position) -> Result<(), sqlx
     Ok(())
 }
 
-/// Postgres `LISTEN`: a commit in another instance wakes the projectors here.
-async fn listen(pool: sqlx::PgPool, wakeup: Arc<Wakeup>) {
+/// Postgres `LISTEN`: a commit in another instance wakes the projectors here (this
+/// instance's own announcements are ignored: its projectors were woken in process).
+async fn listen(pool: sqlx::PgPool, wakeup: Arc<Wakeup>, instance: String) {
     loop {
         match sqlx::postgres::PgListener::connect_with(&pool).await {
             Ok(mut listener) => {
                 if let Err(e) = listener.listen("casebook_events").await {
                     tracing::warn!(error = %e, "cannot LISTEN; relying on polling");
                 } else {
-                    while listener.recv().await.is_ok() {
-                        wakeup.ping();
+                    while let Ok(message) = listener.recv().await {
+                        if message.payload() != instance {
+                            for n in &wakeup.notifies {
+                                n.notify_one();
+                            }
+                        }
                     }
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot LISTEN; relying on polling"),
         }
         tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}
+
+/// Postgres: after commits in this process, one `NOTIFY` (outside every event transaction, so
+/// commits keep sharing WAL flushes), at most one per [`ANNOUNCE_EVERY`]. A lost one costs
+/// another instance at most its polling interval.
+async fn announce(pool: sqlx::PgPool, bell: Arc<Notify>, instance: String) {
+    let mut failing = false;
+    loop {
+        bell.notified().await;
+        match sqlx::query("SELECT pg_notify('casebook_events', $1)")
+            .bind(&instance)
+            .execute(&pool)
+            .await
+        {
+            Ok(_) if failing => {
+                failing = false;
+                tracing::info!("NOTIFY works again");
+            }
+            Ok(_) => {}
+            Err(e) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "cannot NOTIFY other instances; they rely on polling");
+            }
+            Err(_) => {}
+        }
+        tokio::time::sleep(ANNOUNCE_EVERY).await;
     }
 }

@@ -134,3 +134,21 @@ async fn the_repository_keeps_the_schema_and_conflicts_of_the_crates(store: Stor
     assert_eq!(rows, 1, "no access-log row for a refused commit");
 }
 both_stores!(the_repository_keeps_the_schema_and_conflicts_of_the_crates);
+
+/// No NOTIFY inside event commits (it serialized them on PostgreSQL's notify lock): other
+/// instances are woken after the commit instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_event_commit_sends_a_notification_on_postgres() {
+    let app = TestApp::spawn(Store::Postgres).await;
+    let Db::Postgres(pool) = &app.db else {
+        unreachable!()
+    };
+    let triggers: Vec<(String,)> = sqlx::query_as(
+        "SELECT tgname::text FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let names: Vec<&str> = triggers.iter().map(|(n,)| n.as_str()).collect();
+    assert_eq!(names, ["events_no_update"], "only the immutability trigger");
+}
