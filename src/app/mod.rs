@@ -6,6 +6,7 @@
 pub mod cases;
 pub mod intake;
 pub mod lists;
+pub mod reports;
 pub mod statistics;
 
 pub use crate::http::errors::ApiError as AppError;
