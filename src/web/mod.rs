@@ -9,8 +9,10 @@ pub mod cases;
 mod form_views;
 pub mod format;
 pub mod intake;
+pub mod issued;
 pub mod manage;
 pub mod pages;
+pub mod reports;
 pub mod session;
 pub mod statistics;
 mod step_fields;
@@ -232,6 +234,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/board", web::get().to(manage::board))
             .route("/statistics", web::get().to(statistics::statistics))
             .route("/statistics.csv", web::get().to(statistics::statistics_csv))
+            .route("/reports", web::get().to(reports::reports))
+            .route("/reports/preview", web::get().to(reports::preview))
+            .route("/reports/download", web::get().to(reports::download))
+            .route("/reports/issued", web::post().to(reports::issue))
+            .route("/reports/issued", web::get().to(issued::issued_list))
+            .route("/reports/issued/{id}", web::get().to(issued::issued_page))
+            .route(
+                "/reports/issued/{id}/file",
+                web::get().to(issued::issued_file),
+            )
             .route("/accounts", web::get().to(accounts::accounts))
             .route("/accounts", web::post().to(accounts::create))
             .route("/accounts/{id}", web::get().to(accounts::account))

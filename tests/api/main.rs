@@ -10,6 +10,7 @@ mod children;
 mod clock;
 mod concurrency;
 mod console;
+mod console_reports;
 mod console_routes;
 mod console_walk;
 mod disclosure;

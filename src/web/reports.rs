@@ -1,0 +1,626 @@
+//! Báo cáo định kỳ (periodic reports, supervisors): the picker, a preview drawn as HTML tables,
+//! issuing (POST + CSRF, then the issued report's page) and the preview's downloads. The issued
+//! reports' list and pages are in `issued.rs`. Every figure comes from `crate::app::reports`,
+//! the functions the API calls.
+
+use super::cases::{texts, unit_name, Texts};
+use super::form_views::{OptView, SummaryEntry};
+use super::format::{self, pick};
+use super::pages::Chrome;
+use super::session::{field, form_pairs, Staff};
+use super::statistics::url_part;
+use super::{html, see_other, WebError};
+use crate::app::reports::{self as app, Audience};
+use crate::http::errors::{ApiError, Lang};
+use crate::http::AppState;
+use crate::reports::build::Report;
+use crate::reports::period;
+use crate::reports::render::{self, confidential_mark, Format};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use aggregates::codes::Role;
+use aggregates::deadlines::calendar::local_date;
+use askama::Template;
+
+/// One cell of a report table as shown.
+#[derive(Debug, Clone)]
+pub struct CellView {
+    /// `table/row/column`, for tests and tools reading the page.
+    pub key: String,
+    pub text: String,
+    pub withheld: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RowView {
+    pub label: String,
+    pub total: bool,
+    pub cells: Vec<CellView>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HeaderView {
+    pub label: String,
+    pub span: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableView {
+    pub id: String,
+    pub title: String,
+    /// The header over the row labels (what the rows are).
+    pub corner: String,
+    pub groups: Vec<HeaderView>,
+    pub columns: Vec<String>,
+    pub rows: Vec<RowView>,
+}
+
+/// A report as the console shows it.
+#[derive(Debug, Clone)]
+pub struct ReportView {
+    pub title: String,
+    pub unit: String,
+    pub period: String,
+    pub position: String,
+    pub computed_at: String,
+    /// The confidentiality line (official) or the public copy's note.
+    pub mark: String,
+    pub confidential: bool,
+    /// "<5: …" when cells are withheld.
+    pub withheld_note: Option<String>,
+    pub tables: Vec<TableView>,
+}
+
+fn corner(dimension: &str, lang: Lang) -> String {
+    let (vi, en) = match dimension {
+        "commune" => ("Xã, phường, đặc khu", "Commune"),
+        "rule" => ("Thời hạn", "Deadline"),
+        "age_group" => ("Nhóm tuổi", "Age group"),
+        "abuse_type" => ("Hình thức xâm hại", "Abuse type"),
+        "environment" => ("Môi trường", "Environment"),
+        "sex" => ("Giới tính", "Sex"),
+        "intake_point" => ("Nơi tiếp nhận", "Intake point"),
+        "channel" => ("Hình thức tiếp nhận", "Channel"),
+        "measure" => ("Biện pháp", "Measure"),
+        "service_type" => ("Dịch vụ", "Service"),
+        "closure_reason" | "reason" => ("Lý do đóng hồ sơ", "Closure reason"),
+        _ => ("", ""),
+    };
+    pick(lang, vi, en)
+}
+
+/// "2026-H1 (01/01/2026 – 30/06/2026)".
+pub fn period_words(p: &period::ReportPeriod) -> String {
+    format!(
+        "{} ({} – {})",
+        p.id,
+        p.first_day.format("%d/%m/%Y"),
+        p.last_day.format("%d/%m/%Y")
+    )
+}
+
+/// The report's tables and heading in the user's language; counts as `1.234`, withheld cells
+/// as `<N`, cells that do not apply as `—`.
+pub fn report_view(report: &Report, lang: Lang) -> ReportView {
+    let tables = report
+        .tables
+        .iter()
+        .map(|t| TableView {
+            id: t.id.clone(),
+            title: pick(lang, &t.title_vi, &t.title_en),
+            corner: corner(&t.row_dimension, lang),
+            groups: t
+                .groups
+                .iter()
+                .map(|g| HeaderView {
+                    label: pick(lang, &g.vi, &g.en),
+                    span: g.span,
+                })
+                .collect(),
+            columns: t.columns.iter().map(|c| pick(lang, &c.vi, &c.en)).collect(),
+            rows: t
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(r, row)| RowView {
+                    label: pick(lang, &row.vi, &row.en),
+                    total: row.key == "total",
+                    cells: row
+                        .cells
+                        .iter()
+                        .enumerate()
+                        .map(|(c, v)| {
+                            let withheld = t.suppressed.contains(&[r, c]);
+                            CellView {
+                                key: format!("{}/{}/{c}", t.id, row.key),
+                                text: if withheld {
+                                    render::cell_text(report, t, r, c)
+                                } else {
+                                    v.map_or_else(|| "—".to_owned(), format::number)
+                                },
+                                withheld,
+                            }
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let below = report.suppressed_below.unwrap_or(0);
+    ReportView {
+        title: pick(lang, &report.title_vi, &report.title_en),
+        unit: format!("{} ({})", report.unit.name, report.unit.code),
+        period: period_words(&report.period),
+        position: report.position.clone(),
+        computed_at: format::time(report.computed_at),
+        mark: confidential_mark(report).to_owned(),
+        confidential: report.confidential,
+        withheld_note: report.suppressed_below.map(|_| {
+            format!(
+                "<{below}: {}",
+                pick(
+                    lang,
+                    &format!("ô có từ 1 đến {} và ô bổ sung được ẩn để không nhận diện được trẻ", below.saturating_sub(1)),
+                    &format!("cells of 1 to {} and complementary cells are withheld so that no child can be identified", below.saturating_sub(1)),
+                )
+            )
+        }),
+        tables,
+    }
+}
+
+/// `Content-Disposition` of a report file: an ASCII name, and the Vietnamese one (RFC 6266).
+pub fn attachment(title: &str, unit_name: &str, period: &str, format: Format) -> String {
+    let base = format!("{title} - {unit_name} - {period}");
+    let mut ascii = String::new();
+    for c in format::fold(&base).chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            ascii.push(c);
+        } else if !ascii.ends_with('-') {
+            ascii.push('-');
+        }
+    }
+    let ext = format.code();
+    format!(
+        "attachment; filename=\"{}.{ext}\"; filename*=UTF-8''{}.{ext}",
+        ascii.trim_matches('-'),
+        url_part(&base)
+    )
+}
+
+/// A file answer of the console.
+pub fn file_answer(disposition: String, format: Format, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header(("content-disposition", disposition))
+        .body(bytes)
+}
+
+/// What a picker (or a posted issue form) asks for, defaults filled in.
+#[derive(Debug, Clone, Default)]
+pub struct Chosen {
+    pub template: String,
+    pub unit: String,
+    pub period: String,
+    pub audience: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct PickQuery {
+    template: Option<String>,
+    unit: Option<String>,
+    period: Option<String>,
+    audience: Option<String>,
+    format: Option<String>,
+}
+
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_ref()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+impl Chosen {
+    /// The request's choices; what is missing takes the default: the six-month template, the
+    /// supervisor's own unit, the template's last complete period, the official report. With
+    /// `fit`, a period off the template's grid also takes the default (the template changed).
+    fn of(state: &AppState, staff: &Staff, q: &PickQuery, fit: bool) -> Self {
+        let templates = state.templates.all();
+        let template = given(&q.template)
+            .or_else(|| state.templates.get("six_month").map(|t| t.id.clone()))
+            .or_else(|| templates.first().map(|t| t.id.clone()))
+            .unwrap_or_default();
+        let unit = given(&q.unit)
+            .or_else(|| {
+                app::report_units(state, &staff.caller)
+                    .ok()
+                    .and_then(|u| u.first().map(|u| u.code.clone()))
+            })
+            .unwrap_or_default();
+        let today = local_date(state.clock.now());
+        let default_period = state.templates.get(&template).and_then(|t| {
+            period::last_complete(&t.period, today)
+                .or_else(|| period::recent(&t.period, today, 1).pop())
+                .map(|p| p.id)
+        });
+        let period = match given(&q.period) {
+            Some(p)
+                if !fit
+                    || state
+                        .templates
+                        .get(&template)
+                        .is_some_and(|t| period::parse(&t.period, &p).is_some()) =>
+            {
+                p
+            }
+            _ => default_period.unwrap_or_default(),
+        };
+        Self {
+            template,
+            unit,
+            period,
+            audience: given(&q.audience).unwrap_or_else(|| "official".into()),
+        }
+    }
+
+    fn query(&self) -> String {
+        format!(
+            "template={}&unit={}&period={}&audience={}",
+            url_part(&self.template),
+            url_part(&self.unit),
+            url_part(&self.period),
+            url_part(&self.audience)
+        )
+    }
+}
+
+/// The picker's choices, the chosen ones selected.
+#[derive(Debug, Clone)]
+pub struct Picker {
+    pub templates: Vec<OptView>,
+    pub units: Vec<OptView>,
+    pub periods: Vec<OptView>,
+    pub audiences: Vec<OptView>,
+}
+
+fn opt(code: &str, label: String, chosen: &str, id: String) -> OptView {
+    OptView {
+        selected: code == chosen,
+        code: code.to_owned(),
+        label,
+        id,
+    }
+}
+
+fn picker(state: &AppState, staff: &Staff, chosen: &Chosen) -> Picker {
+    let lang = staff.lang;
+    let templates = state
+        .templates
+        .all()
+        .iter()
+        .map(|t| {
+            opt(
+                &t.id,
+                pick(lang, &t.name.vi, &t.name.en),
+                &chosen.template,
+                String::new(),
+            )
+        })
+        .collect();
+    let units = app::report_units(state, &staff.caller)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| {
+            let label = if u.depth == 0 {
+                format!("{} ({})", u.name, u.code)
+            } else {
+                format!("— {} ({})", u.name, u.code)
+            };
+            opt(&u.code, label, &chosen.unit, String::new())
+        })
+        .collect();
+    let today = local_date(state.clock.now());
+    let mut periods: Vec<OptView> = state
+        .templates
+        .get(&chosen.template)
+        .map(|t| {
+            period::recent(&t.period, today, 12)
+                .into_iter()
+                .map(|p| {
+                    let mut label = period_words(&p);
+                    if p.last_day >= today {
+                        label.push_str(&pick(lang, " — đang diễn ra", " — in progress"));
+                    }
+                    opt(&p.id, label, &chosen.period, String::new())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // A period typed into the address that the list does not offer stays visible as chosen.
+    if !chosen.period.is_empty() && !periods.iter().any(|p| p.selected) {
+        periods.push(opt(
+            &chosen.period,
+            chosen.period.clone(),
+            &chosen.period,
+            String::new(),
+        ));
+    }
+    let audiences = [
+        (
+            "official",
+            pick(
+                lang,
+                "Chính thức (gửi cấp trên: đủ số liệu, MẬT)",
+                "Official (to the level above: every figure, confidential)",
+            ),
+        ),
+        (
+            "public",
+            pick(
+                lang,
+                "Công bố (ô nhỏ được ẩn)",
+                "Public (small cells withheld)",
+            ),
+        ),
+    ]
+    .into_iter()
+    .map(|(code, label)| opt(code, label, &chosen.audience, format!("f-audience-{code}")))
+    .collect();
+    Picker {
+        templates,
+        units,
+        periods,
+        audiences,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+pub struct ReportsPage {
+    pub page: Chrome,
+    pub picker: Picker,
+    pub chosen: Chosen,
+    pub summary: Vec<SummaryEntry>,
+    pub summary_heading: String,
+    pub report: Option<ReportView>,
+    /// `?…` of the downloads (the chosen report).
+    pub query: String,
+    pub t: Texts,
+}
+
+pub(super) fn report_texts(lang: Lang) -> Texts {
+    texts(
+        lang,
+        &[
+            ("heading", "Báo cáo định kỳ", "Periodic reports"),
+            ("template", "Mẫu báo cáo", "Report template"),
+            ("unit", "Đơn vị báo cáo", "Reporting unit"),
+            ("period", "Kỳ báo cáo", "Period"),
+            ("audience", "Đối tượng nhận", "Audience"),
+            ("show", "Xem trước", "Preview"),
+            ("change", "Cập nhật danh sách kỳ theo mẫu", "List this template's periods"),
+            ("issued", "Các báo cáo đã lập", "Issued reports"),
+            ("preview", "Xem trước (chưa lập)", "Preview (not issued)"),
+            ("downloads", "Tải về bản xem trước", "Download the preview"),
+            ("issue_heading", "Lập báo cáo chính thức", "Issue the official report"),
+            (
+                "issue_hint",
+                "Số liệu được cố định tại vị trí hiện tại của nhật ký sự kiện; mỗi tệp (JSON, CSV, XLSX) được lưu kèm mã SHA-256 và tải về đúng từng byte về sau.",
+                "The figures are frozen at the event log's current position; each file (JSON, CSV, XLSX) is stored with its SHA-256 and downloads byte for byte later.",
+            ),
+            ("issue", "Lập báo cáo", "Issue the report"),
+            (
+                "public_no_issue",
+                "Bản công bố không được lập: chọn đối tượng \"Chính thức\" để lập báo cáo.",
+                "A public copy is not issued: choose the official audience to issue the report.",
+            ),
+            ("unit_label", "Đơn vị", "Unit"),
+            ("period_label", "Kỳ", "Period"),
+            ("position", "Vị trí nhật ký sự kiện", "Event-log position"),
+            ("computed", "Thời điểm tính", "Computed at"),
+            ("print_hint", "In trang này: Ctrl+P (khổ A4 ngang).", "Print this page: Ctrl+P (A4 landscape)."),
+        ],
+    )
+}
+
+fn chrome(staff: &Staff, title: &str, here: &str) -> Chrome {
+    staff.chrome(title).at(&url_part(here))
+}
+
+/// The page of a picker with, when computed, its report; `errors` shown in the summary.
+fn page(
+    state: &AppState,
+    staff: &Staff,
+    chosen: Chosen,
+    report: Option<&Report>,
+    errors: Vec<SummaryEntry>,
+    here: &str,
+) -> ReportsPage {
+    let lang = staff.lang;
+    ReportsPage {
+        page: chrome(
+            staff,
+            &pick(lang, "Báo cáo định kỳ", "Periodic reports"),
+            here,
+        ),
+        picker: picker(state, staff, &chosen),
+        query: chosen.query(),
+        chosen,
+        summary: errors,
+        summary_heading: pick(lang, "Cần sửa", "Please correct"),
+        report: report.map(|r| report_view(r, lang)),
+        t: report_texts(lang),
+    }
+}
+
+/// The error summary of a refused report request, each entry linking to its field.
+fn summary(e: &ApiError, lang: Lang) -> Vec<SummaryEntry> {
+    if e.errors.is_empty() {
+        let field = if e.code.contains("unit") {
+            "unit"
+        } else {
+            "template"
+        };
+        return vec![SummaryEntry {
+            href: format!("#f-{field}"),
+            message: e.title.get(lang).to_owned(),
+        }];
+    }
+    e.errors
+        .iter()
+        .map(|f| SummaryEntry {
+            href: format!(
+                "#f-{}",
+                if f.field == "audience" {
+                    "audience-official"
+                } else {
+                    f.field.as_str()
+                }
+            ),
+            message: f.message.get(lang).to_owned(),
+        })
+        .collect()
+}
+
+fn supervisor(staff: &Staff) -> Result<(), WebError> {
+    if staff.has_role(Role::Supervisor) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden(staff.lang))
+    }
+}
+
+fn with_status(status: StatusCode, page: &ReportsPage) -> Result<HttpResponse, WebError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+/// `GET /reports?template=&unit=&period=&audience=`: the picker, defaults filled in.
+pub async fn reports(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<PickQuery>,
+) -> Result<HttpResponse, WebError> {
+    supervisor(&staff)?;
+    let chosen = Chosen::of(&state, &staff, &query, true);
+    html(&page(&state, &staff, chosen, None, Vec::new(), "/reports"))
+}
+
+/// `GET /reports/preview?template=&unit=&period=&audience=`: the report computed now, as
+/// tables, with its downloads and (official) the issue form; a refused request is the picker
+/// with its errors.
+pub async fn preview(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<PickQuery>,
+) -> Result<HttpResponse, WebError> {
+    supervisor(&staff)?;
+    let lang = staff.lang;
+    let chosen = Chosen::of(&state, &staff, &query, false);
+    let here = format!("/reports/preview?{}", chosen.query());
+    let result = match Audience::parse(Some(chosen.audience.as_str())) {
+        Ok(audience) => {
+            app::preview(
+                &state,
+                &staff.caller,
+                &chosen.template,
+                &chosen.unit,
+                &chosen.period,
+                audience,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(report) => html(&page(
+            &state,
+            &staff,
+            chosen,
+            Some(&report),
+            Vec::new(),
+            &here,
+        )),
+        Err(e) if e.status.is_server_error() => Err(WebError::api(lang, e)),
+        Err(e) => {
+            let errors = summary(&e, lang);
+            with_status(e.status, &page(&state, &staff, chosen, None, errors, &here))
+        }
+    }
+}
+
+/// `GET /reports/download?template=&unit=&period=&audience=&format=json|csv|xlsx`: the preview
+/// as a file, the same bytes the API's preview gives.
+pub async fn download(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<PickQuery>,
+) -> Result<HttpResponse, WebError> {
+    supervisor(&staff)?;
+    let lang = staff.lang;
+    let chosen = Chosen::of(&state, &staff, &query, false);
+    let format = app::format_of(query.format.as_deref()).map_err(|e| WebError::api(lang, e))?;
+    let audience =
+        Audience::parse(Some(chosen.audience.as_str())).map_err(|e| WebError::api(lang, e))?;
+    let report = app::preview(
+        &state,
+        &staff.caller,
+        &chosen.template,
+        &chosen.unit,
+        &chosen.period,
+        audience,
+    )
+    .await
+    .map_err(|e| WebError::api(lang, e))?;
+    let bytes = render::render(&report, format).map_err(|e| WebError::Internal(e.to_string()))?;
+    let disposition = attachment(
+        &report.title_vi,
+        &report.unit.name,
+        &report.period.id,
+        format,
+    );
+    Ok(file_answer(disposition, format, bytes))
+}
+
+/// `POST /reports/issued` (`csrf_token`, `template`, `unit`, `period`): issues the official
+/// report and goes to its page; without the CSRF token nothing is issued.
+pub async fn issue(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let lang = staff.lang;
+    let pairs = form_pairs(body).await?;
+    staff.check(&req, &pairs)?;
+    supervisor(&staff)?;
+    let chosen = Chosen {
+        template: field(&pairs, "template").trim().to_owned(),
+        unit: field(&pairs, "unit").trim().to_owned(),
+        period: field(&pairs, "period").trim().to_owned(),
+        audience: "official".into(),
+    };
+    match app::issue(
+        &state,
+        &staff.caller,
+        &chosen.template,
+        &chosen.unit,
+        &chosen.period,
+    )
+    .await
+    {
+        Ok(issued) => Ok(see_other(&format!("/reports/issued/{}", issued.id))),
+        Err(e) if e.status.is_server_error() => Err(WebError::api(lang, e)),
+        Err(e) => {
+            let errors = summary(&e, lang);
+            let here = format!("/reports/preview?{}", chosen.query());
+            with_status(e.status, &page(&state, &staff, chosen, None, errors, &here))
+        }
+    }
+}
+
+/// The name of a unit for headings.
+pub(super) fn unit_words(state: &AppState, code: &str) -> String {
+    format!("{} ({code})", unit_name(state, code))
+}
