@@ -265,7 +265,7 @@ pub struct FileQuery {
 
 /// `GET /reports/issued/{id}/file?format=json|csv|xlsx`: the stored file, byte for byte, its
 /// SHA-256 in `x-content-sha256`.
-pub async fn issued_file(
+pub async fn file(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<String>,

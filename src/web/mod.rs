@@ -6,12 +6,16 @@ pub mod accounts;
 pub mod audit;
 pub mod case_page;
 pub mod cases;
+pub mod dossier;
 mod form_views;
 pub mod format;
 pub mod intake;
 pub mod issued;
 pub mod manage;
 pub mod pages;
+#[cfg(test)]
+mod print_tests;
+pub mod report_view;
 pub mod reports;
 pub mod session;
 pub mod statistics;
@@ -229,6 +233,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/cases/search", web::post().to(cases::case_search))
             .route("/cases/{id}", web::get().to(case_page::case_page))
             .route("/cases/{id}/audit", web::get().to(audit::audit))
+            .route("/cases/{id}/dossier", web::get().to(dossier::all))
+            .route("/cases/{id}/dossier/{form}", web::get().to(dossier::one))
             .route("/approvals", web::get().to(manage::approvals))
             .route("/caseload", web::get().to(manage::caseload))
             .route("/board", web::get().to(manage::board))
@@ -240,10 +246,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/reports/issued", web::post().to(reports::issue))
             .route("/reports/issued", web::get().to(issued::issued_list))
             .route("/reports/issued/{id}", web::get().to(issued::issued_page))
-            .route(
-                "/reports/issued/{id}/file",
-                web::get().to(issued::issued_file),
-            )
+            .route("/reports/issued/{id}/file", web::get().to(issued::file))
             .route("/accounts", web::get().to(accounts::accounts))
             .route("/accounts", web::post().to(accounts::create))
             .route("/accounts/{id}", web::get().to(accounts::account))

@@ -76,6 +76,8 @@ const CONSOLE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/cases/search", Some(CASE_ROLES)),
     ("GET", "/cases/{id}", Some(CASE_ROLES)),
     ("GET", "/cases/{id}/audit", Some(&[Role::Supervisor])),
+    ("GET", "/cases/{id}/dossier", Some(CASE_ROLES)),
+    ("GET", "/cases/{id}/dossier/{form}", Some(CASE_ROLES)),
     (
         "GET",
         "/cases/{id}/steps/{step}",
@@ -193,6 +195,7 @@ async fn every_console_page_as_every_role(store: Store) {
         }
         let path = pattern
             .replace("{lang}", "en")
+            .replace("{form}", "01")
             .replace("{id}/steps/{step}", &format!("{case}/steps/notes"))
             .replace("/cases/{id}", &format!("/cases/{case}"))
             .replace("/accounts/{id}", &format!("/accounts/{}", cast.worker.id))

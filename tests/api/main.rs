@@ -16,6 +16,7 @@ mod console_walk;
 mod disclosure;
 mod document;
 mod document_plan;
+mod dossier;
 mod faults;
 mod gaps;
 mod grants;
