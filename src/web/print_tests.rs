@@ -65,6 +65,7 @@ fn report_pages_render_escaped_in_both_languages() {
             summary: Vec::new(),
             summary_heading: "Cần sửa".into(),
             report: Some(report(lang)),
+            in_progress: true,
             query: "template=six_month".into(),
             t: report_texts(lang),
         }

@@ -210,6 +210,8 @@ pub struct ReportsPage {
     pub summary: Vec<SummaryEntry>,
     pub summary_heading: String,
     pub report: Option<ReportView>,
+    /// The period has not ended: its figures will still change.
+    pub in_progress: bool,
     /// `?…` of the downloads (the chosen report).
     pub query: String,
     pub t: Texts,
@@ -240,6 +242,11 @@ pub(super) fn report_texts(lang: Lang) -> Texts {
                 "public_no_issue",
                 "Bản công bố không được lập: chọn đối tượng \"Chính thức\" để lập báo cáo.",
                 "A public copy is not issued: choose the official audience to issue the report.",
+            ),
+            (
+                "in_progress",
+                "Kỳ báo cáo này chưa kết thúc: số liệu còn thay đổi. Báo cáo định kỳ thường được lập sau ngày cuối kỳ.",
+                "This period has not ended: its figures will still change. A periodic report is usually issued after the period's last day.",
             ),
             ("unit_label", "Đơn vị", "Unit"),
             ("period_label", "Kỳ", "Period"),
@@ -276,6 +283,7 @@ fn page(
         summary: errors,
         summary_heading: pick(lang, "Cần sửa", "Please correct"),
         report: report.map(|r| report_view(r, lang)),
+        in_progress: report.is_some_and(|r| r.period.last_day >= local_date(state.clock.now())),
         t: report_texts(lang),
     }
 }

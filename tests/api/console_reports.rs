@@ -139,6 +139,17 @@ async fn a_supervisor_files_the_six_month_report_in_the_console(store: Store) {
     );
     assert!(html.contains("id=\"issue-form\""));
     assert!(!html.contains("Lò"), "no child's name in a report");
+    assert!(
+        html.contains("id=\"in-progress\""),
+        "16 June: the first half-year has not ended"
+    );
+    let (_, _, ended) = page(
+        &app,
+        Some(s),
+        "/reports/preview?template=six_month&unit=12&period=2025-H2",
+    )
+    .await;
+    assert!(!ended.contains("id=\"in-progress\""));
 
     // Issuing without the CSRF token issues nothing.
     let fields = [

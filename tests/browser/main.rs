@@ -15,6 +15,7 @@ mod console;
 #[allow(dead_code)] // a harness: not every helper is used by every journey
 mod driver;
 mod journeys;
+mod printing;
 mod smoke;
 mod tls;
 mod weight;
