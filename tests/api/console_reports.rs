@@ -100,7 +100,7 @@ async fn issued_count(app: &TestApp, cast: &Cast) -> usize {
 async fn a_supervisor_files_the_six_month_report_in_the_console(store: Store) {
     let app = TestApp::spawn(store).await;
     let cast = app.cast().await;
-    fixture(&app, &cast, true).await;
+    let f = fixture(&app, &cast, true).await;
     let s = &cast.supervisor;
 
     // The picker: the six-month template, the province and its communes, and the last complete
@@ -243,7 +243,27 @@ async fn a_supervisor_files_the_six_month_report_in_the_console(store: Store) {
         .expect("the commune's row in the sheet");
     assert_eq!(text(row, 1), "2", "the commune's abused children");
 
-    // The preview downloads too, with the API's figures.
+    // A correction after issue: the issued page shows it as a difference, and still
+    // reproduces the issued files.
+    app.ok(&cast.worker, &format!("/cases/{}/corrections", f.emergency),
+        json!({"corrects_event": 1, "field": "child.estimated_age", "value": 16, "reason": "Giấy khai sinh"}))
+        .await;
+    let (status, _, html) = page(&app, Some(s), &location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("data-testid=\"reproduced\" class=\"ok\""),
+        "{html}"
+    );
+    assert!(!html.contains("Không có khác biệt"));
+    let differences = &html[html.find("data-testid=\"differences\"").unwrap()..];
+    let differences = &differences[..differences.find("</section>").unwrap()];
+    assert!(
+        differences.contains(commune["vi"].as_str().unwrap())
+            && differences.contains("<td class=\"num\">2</td><td class=\"num\">1</td>"),
+        "the commune's abused children, 2 when issued, 1 now: {differences}"
+    );
+
+    // The preview downloads too, with the API's figures (those of now).
     let (status, headers, bytes) = download(
         &app,
         s,
@@ -253,7 +273,14 @@ async fn a_supervisor_files_the_six_month_report_in_the_console(store: Store) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "application/json");
     let again: Value = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(api_cells(&again), api_cells(&api));
+    let (_, now) = app
+        .get(
+            s,
+            "/periodic-reports/preview?template=six_month&unit=12&period=2026-H1",
+        )
+        .await;
+    assert_eq!(api_cells(&again), api_cells(&now));
+    assert_ne!(api_cells(&again), api_cells(&api), "the correction shows");
 }
 both_stores!(a_supervisor_files_the_six_month_report_in_the_console);
 
