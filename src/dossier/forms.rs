@@ -83,13 +83,8 @@ pub(super) fn child_name(doc: &CaseDocument) -> Option<String> {
 /// that may see the reporter's identity: absent otherwise, not blanked).
 fn receipt(doc: &CaseDocument, names: &Names<'_>) -> Filled {
     let mut general = Fields::default();
+    // The case number heads every form (`Dossier::case_number`), not repeated here.
     general
-        .add(
-            "case_number",
-            "Số hồ sơ",
-            "Case number",
-            Text::same(&doc.case_number),
-        )
         .add(
             "received_at",
             "Thời gian tiếp nhận",

@@ -157,3 +157,30 @@ pub fn build(
         forms,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_are_numbered_as_the_annex_and_values_read_as_vietnamese() {
+        for form in Form::ALL {
+            assert_eq!(Form::parse(form.code()), Some(form));
+            assert!(form.title().vi.chars().next().is_some_and(char::is_uppercase));
+        }
+        assert_eq!(Form::parse("08"), None);
+        assert_eq!(Form::parse("1"), None);
+        assert_eq!(number(1_500_000).vi, "1.500.000");
+        assert_eq!(number(12).vi, "12");
+        assert_eq!(time("2026-03-05T07:30:00Z").vi, "14:30 05/03/2026");
+        assert_eq!(
+            day_of("2026-03-05T18:30:00Z").map(|d| d.to_string()).as_deref(),
+            Some("2026-03-06"),
+            "the Vietnam day"
+        );
+        assert_eq!(
+            Text::codes::<aggregates::codes::Sex>(&["female".into(), "nonsense".into()]).vi,
+            "Nữ; nonsense"
+        );
+    }
+}
