@@ -102,15 +102,7 @@ impl Server {
 
     /// Resident memory in MiB.
     fn rss_mib(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-            .map_or(f64::NAN, |kb| kb / 1024.0)
+        rss_of(self.child.id())
     }
 
     fn stop(mut self) {
@@ -724,16 +716,9 @@ async fn main() {
     let sampler = tokio::spawn(async move {
         let mut peak: f64 = 0.0;
         while Instant::now() < until {
-            if let Some(kb) = std::fs::read_to_string(format!("/proc/{pid}/status"))
-                .ok()
-                .and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("VmRSS:"))
-                        .and_then(|l| l.split_whitespace().nth(1))
-                        .and_then(|kb| kb.parse::<f64>().ok())
-                })
-            {
-                peak = peak.max(kb / 1024.0);
+            let now = rss_of(pid);
+            if !now.is_nan() {
+                peak = peak.max(now);
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }

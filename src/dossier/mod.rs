@@ -166,7 +166,12 @@ mod tests {
     fn forms_are_numbered_as_the_annex_and_values_read_as_vietnamese() {
         for form in Form::ALL {
             assert_eq!(Form::parse(form.code()), Some(form));
-            assert!(form.title().vi.chars().next().is_some_and(char::is_uppercase));
+            assert!(form
+                .title()
+                .vi
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase));
         }
         assert_eq!(Form::parse("08"), None);
         assert_eq!(Form::parse("1"), None);
@@ -174,7 +179,9 @@ mod tests {
         assert_eq!(number(12).vi, "12");
         assert_eq!(time("2026-03-05T07:30:00Z").vi, "14:30 05/03/2026");
         assert_eq!(
-            day_of("2026-03-05T18:30:00Z").map(|d| d.to_string()).as_deref(),
+            day_of("2026-03-05T18:30:00Z")
+                .map(|d| d.to_string())
+                .as_deref(),
             Some("2026-03-06"),
             "the Vietnam day"
         );

@@ -5,7 +5,9 @@
 use super::cases::{texts, Texts};
 use super::format::{self, pick};
 use super::pages::Chrome;
-use super::reports::{attachment, file_answer, period_words, report_view, unit_words, ReportView};
+use super::reports::{
+    attachment, file_answer, period_words, report_view, supervisor, unit_words, ReportView,
+};
 use super::session::Staff;
 use super::{html, WebError};
 use crate::app::reports as app;
@@ -16,7 +18,6 @@ use crate::reports::period;
 use crate::reports::render::Format;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpResponse};
-use aggregates::codes::Role;
 use askama::Template;
 use uuid::Uuid;
 
@@ -51,14 +52,6 @@ fn period_of(state: &AppState, issued: &Issued) -> String {
         .get(&issued.template)
         .and_then(|t| period::parse(&t.period, &issued.period))
         .map_or_else(|| issued.period.clone(), |p| period_words(&p))
-}
-
-fn supervisor(staff: &Staff) -> Result<(), WebError> {
-    if staff.has_role(Role::Supervisor) {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden(staff.lang))
-    }
 }
 
 /// `GET /reports/issued`: the issued reports of the supervisor's units, newest first.

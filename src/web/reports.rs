@@ -17,7 +17,6 @@ use crate::http::AppState;
 use crate::reports::build::Report;
 use crate::reports::period;
 use crate::reports::render;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use aggregates::codes::Role;
 use aggregates::deadlines::calendar::local_date;
@@ -317,7 +316,22 @@ fn summary(e: &ApiError, lang: Lang) -> Vec<SummaryEntry> {
         .collect()
 }
 
-fn supervisor(staff: &Staff) -> Result<(), WebError> {
+/// The chosen report computed now (the API's preview).
+async fn compute(state: &AppState, staff: &Staff, chosen: &Chosen) -> Result<Report, ApiError> {
+    let audience = Audience::parse(Some(chosen.audience.as_str()))?;
+    app::preview(
+        state,
+        &staff.caller,
+        &chosen.template,
+        &chosen.unit,
+        &chosen.period,
+        audience,
+    )
+    .await
+}
+
+/// Reports are the supervisors' (the statistics' rule); other roles get the forbidden page.
+pub(super) fn supervisor(staff: &Staff) -> Result<(), WebError> {
     if staff.has_role(Role::Supervisor) {
         Ok(())
     } else {
@@ -325,8 +339,21 @@ fn supervisor(staff: &Staff) -> Result<(), WebError> {
     }
 }
 
-fn with_status(status: StatusCode, page: &ReportsPage) -> Result<HttpResponse, WebError> {
-    Ok(HttpResponse::build(status)
+/// A refused report request: the picker with its errors, with the refusal's status (a server
+/// failure is the error page).
+fn refused(
+    state: &AppState,
+    staff: &Staff,
+    chosen: Chosen,
+    e: ApiError,
+    here: &str,
+) -> Result<HttpResponse, WebError> {
+    if e.status.is_server_error() {
+        return Err(WebError::api(staff.lang, e));
+    }
+    let errors = summary(&e, staff.lang);
+    let page = page(state, staff, chosen, None, errors, here);
+    Ok(HttpResponse::build(e.status)
         .content_type("text/html; charset=utf-8")
         .body(page.render()?))
 }
@@ -351,24 +378,9 @@ pub async fn preview(
     query: web::Query<PickQuery>,
 ) -> Result<HttpResponse, WebError> {
     supervisor(&staff)?;
-    let lang = staff.lang;
     let chosen = Chosen::of(&state, &staff, &query, false);
     let here = format!("/reports/preview?{}", chosen.query());
-    let result = match Audience::parse(Some(chosen.audience.as_str())) {
-        Ok(audience) => {
-            app::preview(
-                &state,
-                &staff.caller,
-                &chosen.template,
-                &chosen.unit,
-                &chosen.period,
-                audience,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
+    match compute(&state, &staff, &chosen).await {
         Ok(report) => html(&page(
             &state,
             &staff,
@@ -377,11 +389,7 @@ pub async fn preview(
             Vec::new(),
             &here,
         )),
-        Err(e) if e.status.is_server_error() => Err(WebError::api(lang, e)),
-        Err(e) => {
-            let errors = summary(&e, lang);
-            with_status(e.status, &page(&state, &staff, chosen, None, errors, &here))
-        }
+        Err(e) => refused(&state, &staff, chosen, e, &here),
     }
 }
 
@@ -396,18 +404,9 @@ pub async fn download(
     let lang = staff.lang;
     let chosen = Chosen::of(&state, &staff, &query, false);
     let format = app::format_of(query.format.as_deref()).map_err(|e| WebError::api(lang, e))?;
-    let audience =
-        Audience::parse(Some(chosen.audience.as_str())).map_err(|e| WebError::api(lang, e))?;
-    let report = app::preview(
-        &state,
-        &staff.caller,
-        &chosen.template,
-        &chosen.unit,
-        &chosen.period,
-        audience,
-    )
-    .await
-    .map_err(|e| WebError::api(lang, e))?;
+    let report = compute(&state, &staff, &chosen)
+        .await
+        .map_err(|e| WebError::api(lang, e))?;
     let bytes = render::render(&report, format).map_err(|e| WebError::Internal(e.to_string()))?;
     let disposition = attachment(
         &report.title_vi,
@@ -426,7 +425,6 @@ pub async fn issue(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let lang = staff.lang;
     let pairs = form_pairs(body).await?;
     staff.check(&req, &pairs)?;
     supervisor(&staff)?;
@@ -446,11 +444,9 @@ pub async fn issue(
     .await
     {
         Ok(issued) => Ok(see_other(&format!("/reports/issued/{}", issued.id))),
-        Err(e) if e.status.is_server_error() => Err(WebError::api(lang, e)),
         Err(e) => {
-            let errors = summary(&e, lang);
             let here = format!("/reports/preview?{}", chosen.query());
-            with_status(e.status, &page(&state, &staff, chosen, None, errors, &here))
+            refused(&state, &staff, chosen, e, &here)
         }
     }
 }
