@@ -9,6 +9,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod dossier;
 pub mod http;
 pub mod metrics;
 pub mod reports;

@@ -178,7 +178,8 @@ pub async fn run(
             config.max_requests,
         );
         tasks.push(tokio::spawn(async move {
-            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((i as u64 + 1) * 0xD1B5_4A32_D192_ED03));
+            let mut rng =
+                Rng(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
             let mut by_op: BTreeMap<&'static str, Samples> = BTreeMap::new();
             let mut n = 0u64;
             while Instant::now() < deadline && done.fetch_add(1, Ordering::Relaxed) < max {

@@ -39,6 +39,9 @@ struct Args {
     /// Request budget per load phase.
     #[arg(long, default_value_t = 2_000_000)]
     max_requests: usize,
+    /// Requests for the province's six-month report (one after another).
+    #[arg(long, default_value_t = 10)]
+    report_rounds: usize,
     /// Where to write the report.
     #[arg(long, default_value = "BENCHMARKS.md")]
     out: PathBuf,
@@ -99,15 +102,7 @@ impl Server {
 
     /// Resident memory in MiB.
     fn rss_mib(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-            .map_or(f64::NAN, |kb| kb / 1024.0)
+        rss_of(self.child.id())
     }
 
     fn stop(mut self) {
@@ -243,6 +238,82 @@ async fn long_stream(
     (on_long, on_short)
 }
 
+/// The province's six-month report, official, computed over HTTP by the supervisor one request
+/// after another (the indicator engine folds the event log per request), and the server's peak
+/// resident memory meanwhile.
+async fn report_figure(
+    server: &Server,
+    token: &str,
+    period: &str,
+    rounds: usize,
+) -> (Samples, f64) {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .expect("client");
+    let url = format!(
+        "{}/periodic-reports/preview?template=six_month&unit={}&period={period}",
+        server.base,
+        preload::PROVINCE
+    );
+    let pid = server.child.id();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampling = done.clone();
+    let sampler = tokio::spawn(async move {
+        let mut peak: f64 = 0.0;
+        while !sampling.load(std::sync::atomic::Ordering::Relaxed) {
+            peak = peak.max(rss_of(pid));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        peak
+    });
+    let mut samples = Samples::default();
+    let started = Instant::now();
+    for round in 0..rounds {
+        let t = Instant::now();
+        let answer = client.get(&url).bearer_auth(token).send().await;
+        let ok = match answer {
+            Ok(r) if r.status().is_success() => r
+                .json::<serde_json::Value>()
+                .await
+                .is_ok_and(|v| v["tables"].as_array().is_some_and(|t| !t.is_empty())),
+            _ => false,
+        };
+        if ok {
+            samples.push(t.elapsed());
+        } else {
+            samples.errors += 1;
+        }
+        eprint!("\r[report] {}/{rounds}   ", round + 1);
+    }
+    samples.finish(started.elapsed());
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler.await.unwrap_or(f64::NAN);
+    eprintln!();
+    (samples, peak)
+}
+
+/// Resident memory of a process in MiB (NaN when unknown).
+fn rss_of(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// The six-month period a supervisor would file today: the last complete one.
+fn last_half_year() -> String {
+    let today = aggregates::deadlines::calendar::local_date(chrono::Utc::now());
+    casebook::reports::period::last_complete(&casebook::reports::PeriodKind::SixMonths, today)
+        .map(|p| p.id)
+        .expect("a complete half-year")
+}
+
 /// Rebuilds every projection, then runs the duplicates matcher's full pass (so that the server
 /// measured next does not begin one). Returns the log's events, the rebuild's seconds, and the
 /// full pass's open cases and seconds (a pass scores cases, it does not replay the log).
@@ -345,6 +416,9 @@ struct Figures {
     duplicates_pass: (u64, f64),
     preload: preload::PreloadStats,
     sqlite_preload: preload::PreloadStats,
+    report: Samples,
+    report_rss: f64,
+    report_period: String,
 }
 
 fn ratio(a: f64, b: f64) -> String {
@@ -422,8 +496,12 @@ fn report(f: &Figures) -> String {
         rebuild_rate, f.rebuild_events, View::ALL.len(), f.rebuild_secs, verdict(rebuild_rate >= 20_000.0)
     ));
     s.push_str(&format!(
-        "| server resident memory at {} cases under load | {:.0} MiB peak ({:.0} MiB idle) | — | — | ≤ 150 MiB | {} |\n\n",
+        "| server resident memory at {} cases under load | {:.0} MiB peak ({:.0} MiB idle) | — | — | ≤ 150 MiB | {} |\n",
         f.preload.cases, f.rss_peak, f.rss_idle, verdict(f.rss_peak <= 150.0)
+    ));
+    s.push_str(&format!(
+        "| the province's six-month report ({}, official) at {} cases, one request at a time | p50 {:.0} ms, max {:.0} ms; {:.0} MiB peak resident | — | — | none set (issue 11) | measured |\n\n",
+        f.report_period, f.preload.cases, f.report.p50(), f.report.percentile_ms(100.0), f.report_rss
     ));
     s.push_str("Rebuild rate: events of the log divided by the time to rebuild all projections one after the other (each replays the whole log).\n\n");
     s.push_str(&format!(
@@ -460,6 +538,12 @@ fn report(f: &Figures) -> String {
         "- Long stream: {}\n- Short stream: {}\n",
         f.long.summary(),
         f.short.summary()
+    ));
+    s.push_str(&format!(
+        "- Six-month report of the province (`GET /periodic-reports/preview?template=six_month&unit={}&period={}`, after the load, the machine otherwise quiet; each request folds the whole event log): {}\n",
+        preload::PROVINCE,
+        f.report_period,
+        f.report.summary()
     ));
     s
 }
@@ -655,16 +739,9 @@ async fn main() {
     let sampler = tokio::spawn(async move {
         let mut peak: f64 = 0.0;
         while Instant::now() < until {
-            if let Some(kb) = std::fs::read_to_string(format!("/proc/{pid}/status"))
-                .ok()
-                .and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("VmRSS:"))
-                        .and_then(|l| l.split_whitespace().nth(1))
-                        .and_then(|kb| kb.parse::<f64>().ok())
-                })
-            {
-                peak = peak.max(kb / 1024.0);
+            let now = rss_of(pid);
+            if !now.is_nan() {
+                peak = peak.max(now);
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
@@ -696,6 +773,17 @@ async fn main() {
         "  long: {}\n  short: {}",
         long_samples.summary(),
         short_samples.summary()
+    );
+    let report_period = last_half_year();
+    eprintln!(
+        "six-month report {report_period}, {} requests",
+        args.report_rounds
+    );
+    let (report_samples, report_rss) =
+        report_figure(&server, &supervisor, &report_period, args.report_rounds).await;
+    eprintln!(
+        "  report: {} (peak {report_rss:.0} MiB)",
+        report_samples.summary()
     );
     server.stop();
     db.close().await;
@@ -763,6 +851,9 @@ async fn main() {
         duplicates_pass,
         preload: preload_stats,
         sqlite_preload,
+        report: report_samples,
+        report_rss,
+        report_period,
     };
     let mut text = report(&figures);
     // The console's page weight is measured by the browser tests (tests/browser/weight.rs),

@@ -91,6 +91,18 @@ pub async fn read_with_events(
     case_id: Uuid,
     as_of: Option<DateTime<Utc>>,
 ) -> Result<(CaseDocument, Vec<RecordedEvent>), ApiError> {
+    read_as(state, caller, case_id, as_of, CaseView::Record).await
+}
+
+/// [`read_with_events`], the access-log row naming `view` for a read of the case now (a
+/// print of the dossier is such a read).
+pub async fn read_as(
+    state: &AppState,
+    caller: &Caller,
+    case_id: Uuid,
+    as_of: Option<DateTime<Utc>>,
+    view_now: CaseView,
+) -> Result<(CaseDocument, Vec<RecordedEvent>), ApiError> {
     let events = state.commands.load(case_id).await.map_err(exec_error)?;
     let current = fold(&events);
     let scope = current.scope().ok_or_else(ApiError::case_not_found)?;
@@ -113,7 +125,7 @@ pub async fn read_with_events(
             at,
             CaseView::AsOf,
         ),
-        None => (events, state.clock.now(), CaseView::Record),
+        None => (events, state.clock.now(), view_now),
     };
     let document = case_document(&events, access, now).ok_or_else(ApiError::case_not_found)?;
     audit(state, caller, case_id, grant, view).await?;

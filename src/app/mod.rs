@@ -5,8 +5,10 @@
 
 pub mod cases;
 pub mod children;
+pub mod dossier;
 pub mod intake;
 pub mod lists;
+pub mod reports;
 pub mod statistics;
 
 pub use crate::http::errors::ApiError as AppError;

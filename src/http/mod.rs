@@ -6,6 +6,7 @@ pub mod attach;
 pub mod cases;
 pub mod child_links;
 pub mod children;
+pub mod dossier;
 pub mod dto;
 pub mod errors;
 pub mod extract;
@@ -277,6 +278,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/cases/{id}", web::get().to(cases::get_case))
             .route("/cases/{id}/history", web::get().to(cases::history))
             .route("/cases/{id}/access-log", web::get().to(cases::access_log))
+            .route("/cases/{id}/dossier", web::get().to(dossier::dossier))
             .route("/cases/{id}/assignment", web::post().to(cases::assignment))
             .route("/cases/{id}/transfer", web::post().to(cases::transfer))
             .route(

@@ -70,6 +70,7 @@ impl Modify for BearerAuth {
         super::cases::get_by_number,
         super::cases::history,
         super::cases::access_log,
+        super::dossier::dossier,
         super::reads::list_cases,
         super::reads::caseload,
         super::reads::deadlines,

@@ -103,6 +103,47 @@ pub fn parse(kind: &PeriodKind, id: &str) -> Option<ReportPeriod> {
     })
 }
 
+/// The ids of a grid's periods within `year`, latest first.
+fn ids_of_year(kind: &PeriodKind, year: i32) -> Vec<String> {
+    match kind {
+        PeriodKind::Year => vec![year.to_string()],
+        PeriodKind::SixMonths => (1..=2).rev().map(|h| format!("{year}-H{h}")).collect(),
+        PeriodKind::Quarter => (1..=4).rev().map(|q| format!("{year}-Q{q}")).collect(),
+        PeriodKind::Month => (1..=12).rev().map(|m| format!("{year}-{m:02}")).collect(),
+        PeriodKind::Custom { cut_off_months, .. } => {
+            let mut months = cut_off_months.clone();
+            months.sort_unstable();
+            months.dedup();
+            months
+                .iter()
+                .rev()
+                .map(|m| format!("{year}-{m:02}"))
+                .collect()
+        }
+    }
+}
+
+/// The periods of the grid that have begun by `today` (a local day), latest first, at most
+/// `count`: what a report picker offers.
+pub fn recent(kind: &PeriodKind, today: NaiveDate, count: usize) -> Vec<ReportPeriod> {
+    // A custom period may begin in the year before the one it is named after.
+    (today.year() - 10..=today.year() + 1)
+        .rev()
+        .flat_map(|y| ids_of_year(kind, y))
+        .filter_map(|id| parse(kind, &id))
+        .filter(|p| p.first_day <= today)
+        .take(count)
+        .collect()
+}
+
+/// The latest period of the grid that ended before `today`: a picker's default (a report is
+/// filed for a complete period).
+pub fn last_complete(kind: &PeriodKind, today: NaiveDate) -> Option<ReportPeriod> {
+    recent(kind, today, 40)
+        .into_iter()
+        .find(|p| p.last_day < today)
+}
+
 fn year_and(id: &str, sep: &str) -> Option<(i32, u32)> {
     let (y, rest) = id.split_once(sep)?;
     if y.len() != 4 || rest.is_empty() || rest.len() > 2 {
@@ -136,5 +177,38 @@ mod tests {
         let nov = parse(&custom, "2026-11").unwrap();
         assert_eq!(nov.first_day.to_string(), "2026-05-10");
         assert!(parse(&custom, "2026-06").is_none());
+    }
+
+    #[test]
+    fn pickers_offer_begun_periods_and_default_to_the_last_complete_one() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 16).unwrap();
+        let ids = |kind: &PeriodKind| -> Vec<String> {
+            recent(kind, today, 3).into_iter().map(|p| p.id).collect()
+        };
+        assert_eq!(
+            ids(&PeriodKind::SixMonths),
+            ["2026-H1", "2025-H2", "2025-H1"]
+        );
+        assert_eq!(ids(&PeriodKind::Month), ["2026-06", "2026-05", "2026-04"]);
+        assert_eq!(ids(&PeriodKind::Quarter), ["2026-Q2", "2026-Q1", "2025-Q4"]);
+        assert_eq!(ids(&PeriodKind::Year), ["2026", "2025", "2024"]);
+        let last = |kind: &PeriodKind| last_complete(kind, today).map(|p| p.id);
+        assert_eq!(last(&PeriodKind::SixMonths).as_deref(), Some("2025-H2"));
+        assert_eq!(last(&PeriodKind::Month).as_deref(), Some("2026-05"));
+        let custom = PeriodKind::Custom {
+            cut_off_day: 10,
+            cut_off_months: vec![5, 11],
+        };
+        // 10 May 2026 – 9 November 2026 has begun (named 2026-11); the one before ended.
+        assert_eq!(ids(&custom), ["2026-11", "2026-05", "2025-11"]);
+        assert_eq!(last(&custom).as_deref(), Some("2026-05"));
+        // On the first day of a period the one before it is complete.
+        let jul = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+        assert_eq!(
+            last_complete(&PeriodKind::SixMonths, jul)
+                .map(|p| p.id)
+                .as_deref(),
+            Some("2026-H1")
+        );
     }
 }

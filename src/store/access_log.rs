@@ -27,6 +27,8 @@ pub enum CaseView {
     ChildMatch,
     /// The case was listed by `GET /children/duplicates`.
     Duplicates,
+    /// A form of the dossier was printed (`print_01` … `print_07`), or all of it (`print_all`).
+    Print(Option<crate::dossier::Form>),
 }
 
 impl CaseView {
@@ -43,6 +45,19 @@ impl CaseView {
             Self::Deadlines => "deadlines",
             Self::ChildMatch => "child_match",
             Self::Duplicates => "duplicates",
+            Self::Print(None) => "print_all",
+            Self::Print(Some(form)) => {
+                use crate::dossier::Form;
+                match form {
+                    Form::Receipt => "print_01",
+                    Form::InitialAssessment => "print_02",
+                    Form::DetailedAssessment => "print_03",
+                    Form::Plan => "print_04",
+                    Form::PlanApproval => "print_05",
+                    Form::Review => "print_06",
+                    Form::Separation => "print_07",
+                }
+            }
         }
     }
 }

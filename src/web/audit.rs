@@ -179,7 +179,15 @@ pub async fn audit(
 
 /// What an access-log row says was seen, in words.
 fn view_words(view: &str, lang: crate::http::errors::Lang) -> String {
+    if let Some(form) = view.strip_prefix("print_").filter(|f| *f != "all") {
+        return pick(
+            lang,
+            &format!("In Mẫu {form}"),
+            &format!("Printed form {form}"),
+        );
+    }
     let (vi, en) = match view {
+        "print_all" => ("In toàn bộ hồ sơ", "Printed the dossier"),
         "record" => ("Xem hồ sơ", "Read the case"),
         "as_of" => ("Xem hồ sơ tại một thời điểm", "Read the case as of a time"),
         "history" => ("Xem lịch sử", "Read the history"),

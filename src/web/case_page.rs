@@ -66,6 +66,8 @@ pub struct CasePage {
     pub timeline: Vec<Event>,
     pub actions: Vec<ActionLink>,
     pub audit_href: Option<String>,
+    /// The printable dossier (Mẫu 01–07).
+    pub dossier_href: String,
     pub done: Option<String>,
     pub t: Texts,
 }
@@ -482,6 +484,7 @@ pub async fn case_page(
         audit_href: staff
             .has_role(Role::Supervisor)
             .then(|| format!("/cases/{case_id}/audit")),
+        dossier_href: format!("/cases/{case_id}/dossier"),
         done,
         t: texts(
             lang,
@@ -513,6 +516,11 @@ pub async fn case_page(
                     "audit",
                     "Kiểm tra: lịch sử, nhật ký truy cập, hồ sơ tại một thời điểm",
                     "Audit: history, access log, the case at a time",
+                ),
+                (
+                    "dossier",
+                    "In hồ sơ (Mẫu 01–07)",
+                    "Print the dossier (forms 01–07)",
                 ),
             ],
         ),

@@ -6,13 +6,19 @@ pub mod accounts;
 pub mod audit;
 pub mod case_page;
 pub mod cases;
+pub mod dossier;
 pub mod duplicates;
 mod form_views;
 pub mod format;
 pub mod intake;
 mod intake_matches;
+pub mod issued;
 pub mod manage;
 pub mod pages;
+#[cfg(test)]
+mod print_tests;
+pub mod report_view;
+pub mod reports;
 pub mod session;
 pub mod statistics;
 mod step_fields;
@@ -229,6 +235,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/cases/search", web::post().to(cases::case_search))
             .route("/cases/{id}", web::get().to(case_page::case_page))
             .route("/cases/{id}/audit", web::get().to(audit::audit))
+            .route("/cases/{id}/dossier", web::get().to(dossier::all))
+            .route("/cases/{id}/dossier/{form}", web::get().to(dossier::one))
             .route("/approvals", web::get().to(manage::approvals))
             .route("/duplicates", web::get().to(duplicates::worklist))
             .route("/duplicates", web::post().to(duplicates::decide))
@@ -236,6 +244,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/board", web::get().to(manage::board))
             .route("/statistics", web::get().to(statistics::statistics))
             .route("/statistics.csv", web::get().to(statistics::statistics_csv))
+            .route("/reports", web::get().to(reports::reports))
+            .route("/reports/preview", web::get().to(reports::preview))
+            .route("/reports/download", web::get().to(reports::download))
+            .route("/reports/issued", web::post().to(reports::issue))
+            .route("/reports/issued", web::get().to(issued::issued_list))
+            .route("/reports/issued/{id}", web::get().to(issued::issued_page))
+            .route("/reports/issued/{id}/file", web::get().to(issued::file))
             .route("/accounts", web::get().to(accounts::accounts))
             .route("/accounts", web::post().to(accounts::create))
             .route("/accounts/{id}", web::get().to(accounts::account))

@@ -129,6 +129,11 @@ impl Chrome {
                 label: pick(lang, "Thống kê", "Statistics"),
                 id: "nav-statistics",
             });
+            nav.push(NavLink {
+                href: "/reports",
+                label: pick(lang, "Báo cáo", "Reports"),
+                id: "nav-reports",
+            });
         }
         if staff.has_role(Role::Admin) {
             nav.push(NavLink {

@@ -16,16 +16,16 @@ use super::ErrorPage;
 use crate::http::errors::Lang;
 use askama::Template;
 
-const EVIL: &str = "<script>alert(1)</script>";
+pub(super) const EVIL: &str = "<script>alert(1)</script>";
 
-fn chrome(lang: Lang) -> Chrome {
+pub(super) fn chrome(lang: Lang) -> Chrome {
     let mut c = Chrome::anonymous(lang, EVIL);
     c.user = Some(EVIL.to_owned());
     c.csrf = "token".into();
     c
 }
 
-fn check(html: &str, lang: Lang) {
+pub(super) fn check(html: &str, lang: Lang) {
     assert!(html.starts_with("<!doctype html>"));
     assert!(html.contains(&format!("<html lang=\"{}\">", lang.code())));
     assert!(!html.contains("<script"), "unescaped: {html}");
@@ -206,6 +206,7 @@ fn every_page_renders_escaped_in_both_languages() {
                     id: "action-notes".into(),
                 }],
                 audit_href: Some("/cases/x/audit".into()),
+                dossier_href: "/cases/x/dossier".into(),
                 done: Some("Đã ghi lại".into()),
                 t: t(),
             }

@@ -20,7 +20,7 @@ pub(crate) fn cookie(user: &TestUser) -> String {
     format!("{SESSION_COOKIE}={}", user.token)
 }
 
-pub(crate) async fn page(
+pub async fn page(
     app: &TestApp,
     user: Option<&TestUser>,
     path: &str,
@@ -37,7 +37,7 @@ pub(crate) async fn page(
 
 /// A form POST as a browser on this site sends it (`Origin`), with the session's CSRF token
 /// unless `csrf` is false.
-pub(crate) async fn submit(
+pub async fn submit(
     app: &TestApp,
     user: &TestUser,
     path: &str,

@@ -76,6 +76,8 @@ const CONSOLE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/cases/search", Some(CASE_ROLES)),
     ("GET", "/cases/{id}", Some(CASE_ROLES)),
     ("GET", "/cases/{id}/audit", Some(&[Role::Supervisor])),
+    ("GET", "/cases/{id}/dossier", Some(CASE_ROLES)),
+    ("GET", "/cases/{id}/dossier/{form}", Some(CASE_ROLES)),
     (
         "GET",
         "/cases/{id}/steps/{step}",
@@ -115,6 +117,17 @@ const CONSOLE_ROUTES: &[(&str, &str, Who)] = &[
     ("GET", "/board", Some(&[Role::Approver, Role::Supervisor])),
     ("GET", "/statistics", Some(&[Role::Supervisor])),
     ("GET", "/statistics.csv", Some(&[Role::Supervisor])),
+    ("GET", "/reports", Some(&[Role::Supervisor])),
+    ("GET", "/reports/preview", Some(&[Role::Supervisor])),
+    ("GET", "/reports/download", Some(&[Role::Supervisor])),
+    ("POST", "/reports/issued", Some(&[Role::Supervisor])),
+    ("GET", "/reports/issued", Some(&[Role::Supervisor])),
+    ("GET", "/reports/issued/{id}", Some(&[Role::Supervisor])),
+    (
+        "GET",
+        "/reports/issued/{id}/file",
+        Some(&[Role::Supervisor]),
+    ),
     ("GET", "/accounts", Some(&[Role::Admin])),
     ("POST", "/accounts", Some(&[Role::Admin])),
     ("GET", "/accounts/{id}", Some(&[Role::Admin])),
@@ -164,6 +177,14 @@ async fn every_console_page_as_every_role(store: Store) {
     let app = TestApp::spawn(store).await;
     let cast = app.cast().await;
     let case = app.report(&cast.hotline, &hours_ago(2)).await;
+    let (_, issued) = app
+        .post(
+            &cast.supervisor,
+            "/periodic-reports",
+            serde_json::json!({"template": "six_month", "unit": PROVINCE, "period": "2026-H1"}),
+        )
+        .await;
+    let issued = issued["id"].as_str().expect("an issued report").to_owned();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -184,9 +205,11 @@ async fn every_console_page_as_every_role(store: Store) {
         }
         let path = pattern
             .replace("{lang}", "en")
+            .replace("{form}", "01")
             .replace("{id}/steps/{step}", &format!("{case}/steps/notes"))
             .replace("/cases/{id}", &format!("/cases/{case}"))
-            .replace("/accounts/{id}", &format!("/accounts/{}", cast.worker.id));
+            .replace("/accounts/{id}", &format!("/accounts/{}", cast.worker.id))
+            .replace("/reports/issued/{id}", &format!("/reports/issued/{issued}"));
         for (name, person) in &people {
             let mut request = client.get(format!("{}{path}", app.address));
             if let Some((_, user)) = person {

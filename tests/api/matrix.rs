@@ -71,6 +71,7 @@ fn case_endpoints(caller_id: uuid::Uuid) -> Vec<(Method, &'static str, Option<Va
         (Method::GET, "", None, Who::ReadersOfTheCase),
         (Method::GET, "/history", None, Who::Supervisor),
         (Method::GET, "/access-log", None, Who::Supervisor),
+        (Method::GET, "/dossier", None, Who::ReadersOfTheCase),
         (
             Method::POST,
             "/assignment",

@@ -296,6 +296,38 @@ pub async fn case_a(w: &mut Walker<'_>, cast: &Cast) -> String {
         StatusCode::FORBIDDEN,
     )
     .await;
+    // The dossier of the closed case: every form of it, or one; another commune's is not found.
+    let dossier = w
+        .ok(
+            g.clone(),
+            "/cases/{id}/dossier",
+            &format!("/cases/{a}/dossier"),
+            &cast.worker,
+            None,
+        )
+        .await;
+    assert_eq!(
+        dossier["forms"].as_array().map(Vec::len),
+        Some(7),
+        "{dossier}"
+    );
+    w.ok(
+        g.clone(),
+        "/cases/{id}/dossier",
+        &format!("/cases/{a}/dossier?form=06"),
+        s,
+        None,
+    )
+    .await;
+    w.refused(
+        g.clone(),
+        "/cases/{id}/dossier",
+        &format!("/cases/{a}/dossier"),
+        Some(&cast.other_worker),
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 
     a
 }

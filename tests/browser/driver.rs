@@ -422,6 +422,31 @@ impl Browser {
         }
     }
 
+    /// The page printed to PDF by Chromium (WebDriver's print), on paper of `width` × `height`
+    /// centimetres, backgrounds included.
+    pub async fn print_pdf(&self, width: f64, height: f64) -> Vec<u8> {
+        let b64 = self
+            .must(
+                "POST",
+                "/print",
+                json!({"page": {"width": width, "height": height}, "background": true}),
+            )
+            .await;
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap_or_default())
+            .expect("base64 PDF");
+        assert!(pdf.starts_with(b"%PDF"), "a PDF");
+        pdf
+    }
+
+    /// The value of the cookie `name` of this site (HttpOnly ones too), if set.
+    pub async fn cookie(&self, name: &str) -> Option<String> {
+        self.call("GET", &format!("/cookie/{name}"), Value::Null)
+            .await
+            .ok()
+            .and_then(|c| c["value"].as_str().map(str::to_owned))
+    }
+
     /// Ends the session (the browser quits); chromedriver goes on drop.
     pub async fn close(self) {
         let _ = self.call("DELETE", "", Value::Null).await;

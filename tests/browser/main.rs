@@ -16,6 +16,7 @@ mod console;
 mod driver;
 mod identity;
 mod journeys;
+mod printing;
 mod smoke;
 mod tls;
 mod weight;
