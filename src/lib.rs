@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod metrics;
+pub mod notify;
 pub mod reports;
 pub mod startup;
 pub mod store;

@@ -5,6 +5,7 @@
 pub mod db;
 pub mod indicators;
 pub mod log;
+pub mod notifier;
 pub mod projector;
 pub mod record;
 pub mod sql;

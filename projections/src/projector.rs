@@ -90,10 +90,12 @@ pub enum ProjectorError {
     NotReady(&'static str),
 }
 
-/// Wakes the projectors after a commit in this process.
+/// Wakes the projectors (and the other followers of the log) after a commit in this process.
 #[derive(Debug, Default)]
 pub struct Wakeup {
     notifies: Vec<Arc<Notify>>,
+    /// Other followers of the log (the notifier), subscribed after the projectors.
+    followers: Mutex<Vec<Arc<Notify>>>,
 }
 
 impl Wakeup {
@@ -101,6 +103,24 @@ impl Wakeup {
         for n in &self.notifies {
             n.notify_one();
         }
+        for n in self
+            .followers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            n.notify_one();
+        }
+    }
+
+    /// A wake-up for another follower of the log, pinged with the projectors'.
+    pub fn follow(&self) -> Arc<Notify> {
+        let notify = Arc::new(Notify::new());
+        self.followers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(notify.clone());
+        notify
     }
 }
 
@@ -159,6 +179,7 @@ impl Projections {
             .collect();
         let wakeup = Arc::new(Wakeup {
             notifies: wake.values().cloned().collect(),
+            followers: Mutex::default(),
         });
         let (progress, _) = watch::channel(0);
         let (stopping, _) = watch::channel(false);
@@ -520,7 +541,7 @@ impl Projections {
 }
 
 /// The next batch on either store's connection.
-trait LogReader {
+pub(crate) trait LogReader {
     fn next_batch(
         &mut self,
         after: Position,
@@ -548,7 +569,7 @@ impl LogReader for sqlx::SqliteConnection {
     }
 }
 
-async fn next_batch<R: LogReader>(
+pub(crate) async fn next_batch<R: LogReader>(
     conn: &mut R,
     after: Position,
     limit: i64,

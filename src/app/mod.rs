@@ -4,6 +4,7 @@
 //! requests and answers.
 
 pub mod cases;
+pub mod inbox;
 pub mod intake;
 pub mod lists;
 pub mod statistics;
