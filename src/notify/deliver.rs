@@ -1,6 +1,11 @@
-//! The delivery loop: claim due deliveries (with a lease), send them, write each outcome as
-//! soon as it is known — delivered, tried again later (exponential backoff with jitter), or dead
-//! after the last attempt.
+//! The delivery loop, one lane per endpoint: claim the endpoint's oldest due delivery (with a
+//! lease), send it, write its outcome as soon as the receiver's status line arrives — delivered,
+//! tried again later (exponential backoff with jitter), or dead after the last attempt.
+//!
+//! One delivery at a time per endpoint: an endpoint receives its messages in the order they were
+//! written (retries aside), a slow or
+//! dead endpoint holds up no other, and a process that dies holds at most one delivery per
+//! endpoint between the receiver's answer and its mark (the only way a message is sent twice).
 
 use super::config::{RetryPolicy, Webhooks};
 use super::sender::{Outcome, Sender, Webhook};
@@ -11,9 +16,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
-
-/// Deliveries sent at once by one process.
-const CONCURRENCY: i64 = 4;
 
 pub(super) type Senders = HashMap<String, Arc<dyn Sender>>;
 
@@ -31,15 +33,71 @@ pub(super) fn senders(webhooks: &Webhooks) -> Result<Senders, String> {
     Ok(senders)
 }
 
-/// How long a claim holds a delivery: longer than any attempt can take.
+/// How long a claim holds a delivery: longer than an attempt can take (the request's timeout
+/// for connecting and for answering, and the write of its outcome). When a process dies
+/// holding it, the delivery waits this long before it is tried again.
 fn lease(policy: &RetryPolicy) -> chrono::Duration {
-    chrono::Duration::from_std(policy.timeout * 3 + Duration::from_secs(5))
+    chrono::Duration::from_std(policy.timeout * 2 + Duration::from_secs(2))
         .unwrap_or(chrono::Duration::seconds(60))
 }
 
-pub(super) async fn run(
+/// Wakes every lane (new deliveries were written).
+#[derive(Debug, Default)]
+pub(super) struct Wake(std::sync::Mutex<Vec<Arc<Notify>>>);
+
+impl Wake {
+    pub(super) fn ping(&self) {
+        for n in self.0.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            n.notify_one();
+        }
+    }
+
+    fn lane(&self) -> Arc<Notify> {
+        let n = Arc::new(Notify::new());
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(n.clone());
+        n
+    }
+}
+
+/// Starts a lane per endpoint, after retiring the pending deliveries of endpoints no longer
+/// configured.
+pub(super) async fn start(
     state: Arc<AppState>,
     senders: Senders,
+    policy: RetryPolicy,
+    wake: &Wake,
+    stopping: &watch::Sender<bool>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>, String> {
+    let names: Vec<String> = senders.keys().cloned().collect();
+    let retired = deliveries::retire_unconfigured(&state.db, &names, chrono::Utc::now())
+        .await
+        .map_err(|e| format!("notifier: {e}"))?;
+    if retired > 0 {
+        tracing::warn!(
+            retired,
+            "pending webhook deliveries to endpoints no longer configured are dead"
+        );
+    }
+    Ok(senders
+        .into_values()
+        .map(|sender| {
+            tokio::spawn(run(
+                state.clone(),
+                sender,
+                policy,
+                wake.lane(),
+                stopping.subscribe(),
+            ))
+        })
+        .collect())
+}
+
+async fn run(
+    state: Arc<AppState>,
+    sender: Arc<dyn Sender>,
     policy: RetryPolicy,
     wake: Arc<Notify>,
     mut stopping: watch::Receiver<bool>,
@@ -49,22 +107,27 @@ pub(super) async fn run(
         if *stopping.borrow() {
             return;
         }
-        let claimed =
-            match deliveries::claim(&state.db, chrono::Utc::now(), lease(&policy), CONCURRENCY)
-                .await
-            {
-                Ok(claimed) => {
-                    failing = false;
-                    claimed
+        let claimed = match deliveries::claim(
+            &state.db,
+            sender.name(),
+            chrono::Utc::now(),
+            lease(&policy),
+            1,
+        )
+        .await
+        {
+            Ok(claimed) => {
+                failing = false;
+                claimed
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "cannot claim webhook deliveries; retrying");
+                    failing = true;
                 }
-                Err(e) => {
-                    if !failing {
-                        tracing::warn!(error = %e, "cannot claim webhook deliveries; retrying");
-                        failing = true;
-                    }
-                    Vec::new()
-                }
-            };
+                Vec::new()
+            }
+        };
         if claimed.is_empty() {
             tokio::select! {
                 _ = wake.notified() => {}
@@ -73,24 +136,15 @@ pub(super) async fn run(
             }
             continue;
         }
-        // The sends in flight finish even when the server stops: their outcomes are written.
-        futures_util::future::join_all(
-            claimed
-                .iter()
-                .map(|c| attempt(&state, &senders, &policy, c)),
-        )
-        .await;
+        // A send in flight finishes even when the server stops: its outcome is written.
+        for c in &claimed {
+            attempt(&state, sender.as_ref(), &policy, c).await;
+        }
     }
 }
 
-async fn attempt(state: &AppState, senders: &Senders, policy: &RetryPolicy, c: &Claimed) {
-    let outcome = match senders.get(&c.endpoint) {
-        Some(sender) => sender.send(&c.message).await,
-        None => Outcome::Failed {
-            status: None,
-            error: "endpoint not configured".to_owned(),
-        },
-    };
+async fn attempt(state: &AppState, sender: &dyn Sender, policy: &RetryPolicy, c: &Claimed) {
+    let outcome = sender.send(&c.message).await;
     let counters = &state.metrics.notifications;
     let now = chrono::Utc::now();
     let written = match outcome {

@@ -136,9 +136,17 @@ impl Notifier {
             .await
             .map_err(|e| format!("notifier: {e}"))?;
         let (stopping, _) = watch::channel(false);
-        let deliver_wake = Arc::new(Notify::new());
+        let deliver_wake = Arc::new(deliver::Wake::default());
         let senders = deliver::senders(&webhooks)?;
-        let tasks = vec![
+        let lanes = deliver::start(
+            state.clone(),
+            senders,
+            webhooks.policy,
+            &deliver_wake,
+            &stopping,
+        )
+        .await?;
+        let mut tasks = vec![
             tokio::spawn(follow(
                 state.clone(),
                 follower,
@@ -147,20 +155,14 @@ impl Notifier {
                 stopping.subscribe(),
             )),
             tokio::spawn(sweep_periodically(
-                state.clone(),
+                state,
                 routes,
                 sweep_every,
-                deliver_wake.clone(),
-                stopping.subscribe(),
-            )),
-            tokio::spawn(deliver::run(
-                state,
-                senders,
-                webhooks.policy,
                 deliver_wake,
                 stopping.subscribe(),
             )),
         ];
+        tasks.extend(lanes);
         Ok(Self { stopping, tasks })
     }
 
@@ -195,7 +197,7 @@ async fn follow(
     state: Arc<AppState>,
     follower: Follower,
     wake: Arc<Notify>,
-    deliver_wake: Arc<Notify>,
+    deliver_wake: Arc<deliver::Wake>,
     mut stopping: watch::Receiver<bool>,
 ) {
     let mut failing = false;
@@ -214,7 +216,7 @@ async fn follow(
                 }
                 state.metrics.notifications.wrote(step.written);
                 if step.written.deliveries > 0 {
-                    deliver_wake.notify_one();
+                    deliver_wake.ping();
                 }
                 if step.events > 0 {
                     continue;
@@ -246,7 +248,7 @@ async fn sweep_periodically(
     state: Arc<AppState>,
     routes: Vec<Route>,
     every: Duration,
-    deliver_wake: Arc<Notify>,
+    deliver_wake: Arc<deliver::Wake>,
     mut stopping: watch::Receiver<bool>,
 ) {
     let never = Notify::new();
@@ -256,7 +258,7 @@ async fn sweep_periodically(
             Ok(swept) => {
                 state.metrics.notifications.wrote(swept.written);
                 if swept.written.deliveries > 0 {
-                    deliver_wake.notify_one();
+                    deliver_wake.ping();
                 }
             }
             Err(e) => {

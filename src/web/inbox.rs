@@ -133,9 +133,11 @@ pub async fn inbox_page(
     };
     let title = pick(lang, "Hộp thư cảnh báo", "Alerts");
     html(&InboxPage {
-        page: staff
-            .chrome(&title)
-            .at(if unread_only { "/inbox?unread=1" } else { "/inbox" }),
+        page: staff.chrome(&title).at(if unread_only {
+            "/inbox?unread=1"
+        } else {
+            "/inbox"
+        }),
         rows: page.items.iter().map(|i| row(i, lang)).collect(),
         unread: page.unread,
         count: unread_words(page.unread, lang),

@@ -30,6 +30,55 @@ async fn exec(db: &Db, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
     })
 }
 
+/// SQLite's busy timeout on the server's connections (`src/store/mod.rs`).
+const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
+
+fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        // SQLITE_BUSY and its extended codes (the primary code is the low byte).
+        sqlx::Error::Database(d) => d
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| c & 0xff == 5),
+        _ => false,
+    }
+}
+
+/// Writes an outcome as soon as the store lets it: the time between the receiver's answer and
+/// this commit is the only window in which a kill makes a message be sent twice. On SQLite the
+/// write lock is asked for every half millisecond instead of through SQLite's busy handler,
+/// whose sleeps grow to 100 ms while a command or a projector batch holds the lock.
+async fn exec_outcome(db: &Db, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+    let Db::Sqlite(pool) = db else {
+        return exec(db, sql, args).await;
+    };
+    let mut conn = pool.acquire().await?;
+    sqlx::query("PRAGMA busy_timeout = 0")
+        .execute(&mut *conn)
+        .await?;
+    let started = std::time::Instant::now();
+    let result = loop {
+        match Conn::exec(&mut *conn, sql, args.clone()).await {
+            Err(e)
+                if is_busy(&e)
+                    && started.elapsed()
+                        < std::time::Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS) =>
+            {
+                tokio::time::sleep(std::time::Duration::from_micros(500)).await;
+            }
+            other => break other,
+        }
+    };
+    let restored = sqlx::query(&format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"))
+        .execute(&mut *conn)
+        .await;
+    if restored.is_err() {
+        // Never back into the pool without its busy timeout.
+        drop(conn.detach());
+    }
+    result
+}
+
 /// A delivery this process holds the lease of.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -42,19 +91,20 @@ pub struct Claimed {
     pub message: Message,
 }
 
-/// Claims up to `limit` deliveries due at `now` (real time) for `lease` — pending, due, and not
-/// leased by anyone whose lease still runs. The attempt is counted at the claim, so that a
-/// process that dies while sending still uses up an attempt.
+/// Claims up to `limit` deliveries to `endpoint` due at `now` (real time) for `lease` — pending,
+/// due, and not leased by anyone whose lease still runs — oldest first. The attempt is counted
+/// at the claim, so that a process that dies while sending still uses up an attempt.
 pub async fn claim(
     db: &Db,
+    endpoint: &str,
     now: DateTime<Utc>,
     lease: chrono::Duration,
     limit: i64,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
     let lease_id = Uuid::now_v7();
-    let due =
-        "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $3 \
-        AND (lease_until IS NULL OR lease_until < $3) ORDER BY next_attempt_at LIMIT $4";
+    let due = "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND endpoint = $5 \
+        AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+        ORDER BY next_attempt_at, id LIMIT $4";
     let sql = match db {
         Db::Postgres(_) => format!(
             "UPDATE webhook_deliveries w SET lease_id = $1, lease_until = $2, attempts = w.attempts + 1, \
@@ -69,7 +119,7 @@ pub async fn claim(
     let rows = fetch(
         db,
         &sql,
-        args![lease_id, now + lease, now, limit],
+        args![lease_id, now + lease, now, limit, endpoint],
         &[Col::Uuid, Col::Uuid, Col::Text, Col::Int],
     )
     .await?;
@@ -103,7 +153,7 @@ pub async fn mark_delivered(
     status: u16,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let n = exec(
+    let n = exec_outcome(
         db,
         "UPDATE webhook_deliveries SET status = 'delivered', delivered_at = $1, last_status = $2, \
          last_error = NULL, lease_id = NULL, lease_until = NULL, updated_at = $1 \
@@ -127,7 +177,7 @@ pub async fn mark_failed(
         Some(at) => ("pending", at),
         None => ("dead", now),
     };
-    let n = exec(
+    let n = exec_outcome(
         db,
         "UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, last_status = $3, \
          last_error = $4, lease_id = NULL, lease_until = NULL, updated_at = $5 \
@@ -144,6 +194,31 @@ pub async fn mark_failed(
     )
     .await?;
     Ok(n == 1)
+}
+
+/// Pending deliveries to endpoints the configuration no longer has are dead: nothing would send
+/// them (an admin retries them once the endpoint is back). Returns how many.
+pub async fn retire_unconfigured(
+    db: &Db,
+    configured: &[String],
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let mut args = args![now];
+    let mut sql =
+        "UPDATE webhook_deliveries SET status = 'dead', last_error = 'endpoint not configured', \
+        lease_id = NULL, lease_until = NULL, updated_at = $1 WHERE status = 'pending'"
+            .to_owned();
+    if !configured.is_empty() {
+        let placeholders: Vec<String> = (0..configured.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        sql.push_str(&format!(
+            " AND endpoint NOT IN ({})",
+            placeholders.join(", ")
+        ));
+        args.extend(configured.iter().map(|e| Arg::from(e.clone())));
+    }
+    exec(db, &sql, args).await
 }
 
 /// A delivery as an admin sees it: metadata only.
