@@ -188,6 +188,13 @@ pub fn webhooks_file(
 /// in the transaction that advances it).
 pub async fn settle(app: &TestApp) {
     let started = Instant::now();
+    assert!(
+        projections::notifier::follower::checkpoint(&app.db)
+            .await
+            .unwrap()
+            .is_some(),
+        "the notifier was started"
+    );
     loop {
         let lag = projections::notifier::follower::lag(&app.db).await.unwrap();
         if lag == 0 {

@@ -123,8 +123,15 @@ async fn each_rule_tells_its_people_and_nobody_else(store: Store) {
         json!({"proposed_at": hours_ago(1), "reason": "duplicate", "linked_case_id": a}),
     )
     .await;
-    // C: transferred to the other commune.
+    // C: taken by the second worker (not told of its own step), then transferred to the
+    // other commune.
     let (c, c_no) = open(&app, &cast.worker, quiet_report(COMMUNE)).await;
+    app.ok(
+        &second_worker,
+        &format!("/cases/{c}/assignment"),
+        json!({"worker_id": second_worker.id}),
+    )
+    .await;
     app.ok(
         &cast.worker,
         &format!("/cases/{c}/transfer"),
@@ -143,7 +150,8 @@ async fn each_rule_tells_its_people_and_nobody_else(store: Store) {
                 pairs(&[("case_assigned", &a_no), ("plan_returned", &a_no)]),
             ),
         ),
-        // The plan was returned to the assigned worker, not to every worker of the commune.
+        // The plan was returned to the assigned worker, not to every worker of the commune; the
+        // second worker took case C itself.
         ("second_worker", (&second_worker, pairs(&[]))),
         (
             "approver",
