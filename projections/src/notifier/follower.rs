@@ -18,6 +18,7 @@ use crate::sql::{Arg, Col, Conn, Rows};
 use crate::views::Dialect;
 use aggregates::case::CaseEvent;
 use chrono::{DateTime, Utc};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -148,24 +149,24 @@ impl Follower {
         let mut units = Units::default();
         let mut written = Written::default();
         for e in events {
-            if !facts.contains_key(&e.case_id) {
-                let known = match CaseFacts::opened_by(&e.event.event) {
-                    Some(opened) => Some(opened),
-                    // A case reported before the notifier's first start: what it needs is
-                    // folded from the case's earlier events.
-                    None => seed(c, d, e).await?,
-                };
-                match known {
-                    Some(known) => {
-                        facts.insert(e.case_id, known);
-                    }
-                    None => {
-                        tracing::warn!(case_id = %e.case_id, "notifier: a case without its report; its event is not alerted");
-                        continue;
+            let case = match facts.entry(e.case_id) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(slot) => {
+                    let known = match CaseFacts::opened_by(&e.event.event) {
+                        Some(opened) => Some(opened),
+                        // A case reported before the notifier's first start: what it needs is
+                        // folded from the case's earlier events.
+                        None => seed(c, d, e).await?,
+                    };
+                    match known {
+                        Some(known) => slot.insert(known),
+                        None => {
+                            tracing::warn!(case_id = %e.case_id, "notifier: a case without its report; its event is not alerted");
+                            continue;
+                        }
                     }
                 }
-            }
-            let case = facts.get_mut(&e.case_id).expect("inserted above");
+            };
             for draft in rules::drafts(e, case) {
                 written += outbox::write(c, &mut units, &self.routes, &draft, at).await?;
             }
