@@ -327,3 +327,85 @@ pub async fn retry(
         .map_err(|e| WebError::api(staff.lang, e))?;
     Ok(see_other("/deliveries?status=pending"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVIL: &str = "<script>alert(1)</script>";
+
+    fn chrome(lang: Lang) -> Chrome {
+        let mut c = Chrome::anonymous(lang, "Hộp thư");
+        c.user = Some(EVIL.to_owned());
+        c.csrf = "token".into();
+        c
+    }
+
+    fn check(html: &str, lang: Lang) {
+        assert!(html.starts_with("<!doctype html>"));
+        assert!(html.contains(&format!("<html lang=\"{}\">", lang.code())));
+        assert!(!html.contains("<script"), "unescaped: {html}");
+        assert!(!html.contains("style=\""), "no inline style (CSP)");
+        assert!(html.contains("name=\"csrf_token\" value=\"token\""));
+    }
+
+    #[test]
+    fn the_inbox_renders_in_both_languages_with_its_forms() {
+        for lang in [Lang::Vi, Lang::En] {
+            let page = InboxPage {
+                page: chrome(lang),
+                rows: vec![MessageRow {
+                    id: "m1".into(),
+                    kind_code: "deadline_overdue".into(),
+                    kind: label::<Kind>("deadline_overdue", lang),
+                    deadline: EVIL.into(),
+                    case_href: "/cases/c1".into(),
+                    case_number: "12-2026-000001".into(),
+                    commune: EVIL.into(),
+                    at: "09:00 16/06/2026".into(),
+                    unread: true,
+                }],
+                unread: 1,
+                count: unread_words(1, lang),
+                unread_only: false,
+                view: "all",
+                next: Some("/inbox?cursor=x".into()),
+                t: inbox_texts(lang),
+            };
+            let html = page.render().unwrap();
+            check(&html, lang);
+            assert!(html.contains("action=\"/inbox/m1/read\""));
+            assert!(html.contains("id=\"read-all\""));
+            assert!(html.contains(&unread_words(1, lang)));
+            assert!(html.contains(&pick(lang, "Quá hạn", "Deadline overdue")));
+        }
+    }
+
+    #[test]
+    fn the_deliveries_page_renders_its_retry_forms() {
+        for lang in [Lang::Vi, Lang::En] {
+            let page = DeliveriesPage {
+                page: chrome(lang),
+                rows: vec![DeliveryRow {
+                    id: "d1".into(),
+                    created: "09:00 16/06/2026".into(),
+                    endpoint: EVIL.into(),
+                    kind: label::<Kind>("rapid_report", lang),
+                    status_code: "dead".into(),
+                    status: status_words("dead", lang),
+                    attempts: 10,
+                    last: "answered 500".into(),
+                    next: String::new(),
+                    retry: true,
+                }],
+                status: "dead".into(),
+                filters: vec![("pending".into(), status_words("pending", lang))],
+                next: None,
+                t: texts(lang, &[("heading", "Gửi cảnh báo", "Deliveries")]),
+            };
+            let html = page.render().unwrap();
+            check(&html, lang);
+            assert!(html.contains("action=\"/deliveries/d1/retry\""));
+        }
+    }
+}
