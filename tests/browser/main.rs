@@ -14,6 +14,7 @@ mod attacks;
 mod console;
 #[allow(dead_code)] // a harness: not every helper is used by every journey
 mod driver;
+mod inbox;
 mod journeys;
 mod smoke;
 mod tls;
