@@ -11,6 +11,7 @@ mod children;
 mod clock;
 mod concurrency;
 mod console;
+mod console_inbox;
 mod console_routes;
 mod console_walk;
 mod disclosure;
