@@ -157,6 +157,20 @@ fn back(pairs: &[(String, String)]) -> &'static str {
     }
 }
 
+/// A form posted about the row `id`: its pairs once the CSRF check passed, and the id (an id
+/// that is none is a page not found).
+async fn posted_about(
+    req: &HttpRequest,
+    staff: &Staff,
+    id: &str,
+    body: web::Bytes,
+) -> Result<(Vec<(String, String)>, Uuid), WebError> {
+    let pairs = form_pairs(body).await?;
+    staff.check(req, &pairs)?;
+    let id = Uuid::parse_str(id).map_err(|_| WebError::NotFound(staff.lang))?;
+    Ok((pairs, id))
+}
+
 /// `POST /inbox/{id}/read` (`csrf_token`, `view`): one message read.
 pub async fn read(
     state: web::Data<AppState>,
@@ -165,9 +179,7 @@ pub async fn read(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let pairs = form_pairs(body).await?;
-    staff.check(&req, &pairs)?;
-    let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound(staff.lang))?;
+    let (pairs, id) = posted_about(&req, &staff, &id, body).await?;
     inbox::mark_read(&state, &staff.caller, id)
         .await
         .map_err(|e| WebError::api(staff.lang, e))?;
@@ -319,9 +331,7 @@ pub async fn retry(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let pairs = form_pairs(body).await?;
-    staff.check(&req, &pairs)?;
-    let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound(staff.lang))?;
+    let (_, id) = posted_about(&req, &staff, &id, body).await?;
     inbox::retry_delivery(&state, &staff.caller, id)
         .await
         .map_err(|e| WebError::api(staff.lang, e))?;

@@ -184,6 +184,18 @@ pub fn webhooks_file(
     path
 }
 
+/// Opens the case of a report (one child); its id and number.
+pub async fn open(app: &TestApp, by: &TestUser, body: Value) -> (String, String) {
+    let opened = app.ok(by, "/reports", body).await;
+    (
+        opened["cases"][0]["id"].as_str().unwrap().to_owned(),
+        opened["cases"][0]["case_number"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
+}
+
 /// Waits until the notifier has read every event committed so far (its messages are written
 /// in the transaction that advances it).
 pub async fn settle(app: &TestApp) {

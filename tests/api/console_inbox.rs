@@ -8,17 +8,6 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
-async fn open(app: &TestApp, by: &TestUser, body: serde_json::Value) -> (String, String) {
-    let opened = app.ok(by, "/reports", body).await;
-    (
-        opened["cases"][0]["id"].as_str().unwrap().to_owned(),
-        opened["cases"][0]["case_number"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    )
-}
-
 /// A console request as a browser on this site sends it.
 async fn console(
     app: &TestApp,

@@ -36,17 +36,6 @@ fn quiet_report_at(unit: &str, received_at: &str) -> Value {
     body
 }
 
-async fn open(app: &TestApp, by: &TestUser, body: Value) -> (String, String) {
-    let opened = app.ok(by, "/reports", body).await;
-    (
-        opened["cases"][0]["id"].as_str().unwrap().to_owned(),
-        opened["cases"][0]["case_number"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    )
-}
-
 async fn each_rule_tells_its_people_and_nobody_else(store: Store) {
     let app = TestApp::spawn(store).await;
     let cast = app.cast().await;

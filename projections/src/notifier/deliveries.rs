@@ -2,7 +2,7 @@
 //! once), marked delivered, retried later, or dead after the last attempt; listed and retried
 //! by admins (metadata only: an admin sees no case).
 
-use super::{Message, MESSAGE_COLS, MESSAGE_COLUMNS};
+use super::{exec, fetch, Message, MESSAGE_COLS, MESSAGE_COLUMNS};
 use crate::args;
 use crate::db::Db;
 use crate::sql::{Arg, Col, Conn};
@@ -10,25 +10,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-async fn fetch(
-    db: &Db,
-    sql: &str,
-    args: Vec<Arg>,
-    cols: &[Col],
-) -> Result<Vec<Vec<Arg>>, sqlx::Error> {
-    crate::with_db!(db, pool => {
-        let mut conn = pool.acquire().await?;
-        Conn::fetch(&mut *conn, sql, args, cols).await
-    })
-}
-
-async fn exec(db: &Db, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
-    crate::with_db!(db, pool => {
-        let mut conn = pool.acquire().await?;
-        Conn::exec(&mut *conn, sql, args).await
-    })
-}
 
 /// SQLite's busy timeout on the server's connections (`src/store/mod.rs`).
 const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;

@@ -1,10 +1,10 @@
 //! The in-app inbox: a user's messages, newest first, with the unread count; marking one or all
 //! read. A user only ever reaches its own rows.
 
-use super::{Message, MESSAGE_COLS, MESSAGE_COLUMNS};
+use super::{fetch, Message, MESSAGE_COLS, MESSAGE_COLUMNS};
 use crate::args;
 use crate::db::Db;
-use crate::sql::{Arg, Col, Conn};
+use crate::sql::{Arg, Col};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -18,18 +18,6 @@ pub struct InboxItem {
     /// When the user marked it read; absent while unread.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_at: Option<DateTime<Utc>>,
-}
-
-async fn fetch(
-    db: &Db,
-    sql: &str,
-    args: Vec<Arg>,
-    cols: &[Col],
-) -> Result<Vec<Vec<Arg>>, sqlx::Error> {
-    crate::with_db!(db, pool => {
-        let mut conn = pool.acquire().await?;
-        Conn::fetch(&mut *conn, sql, args, cols).await
-    })
 }
 
 fn item(row: &[Arg]) -> Option<InboxItem> {

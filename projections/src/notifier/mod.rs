@@ -201,6 +201,31 @@ impl Message {
     }
 }
 
+/// Rows of a statement on a connection of the pool (the SQL written once for both stores).
+pub(crate) async fn fetch(
+    db: &crate::db::Db,
+    sql: &str,
+    args: Vec<crate::sql::Arg>,
+    cols: &[crate::sql::Col],
+) -> Result<Vec<Vec<crate::sql::Arg>>, sqlx::Error> {
+    crate::with_db!(db, pool => {
+        let mut conn = pool.acquire().await?;
+        crate::sql::Conn::fetch(&mut *conn, sql, args, cols).await
+    })
+}
+
+/// Runs a statement on a connection of the pool; the rows it changed.
+pub(crate) async fn exec(
+    db: &crate::db::Db,
+    sql: &str,
+    args: Vec<crate::sql::Arg>,
+) -> Result<u64, sqlx::Error> {
+    crate::with_db!(db, pool => {
+        let mut conn = pool.acquire().await?;
+        crate::sql::Conn::exec(&mut *conn, sql, args).await
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum NotifierError {
     #[error(transparent)]
