@@ -196,6 +196,25 @@ pub async fn open(app: &TestApp, by: &TestUser, body: Value) -> (String, String)
     )
 }
 
+/// Two rapid reports by the hotline in `COMMUNE` (two messages for its chair and the province's
+/// supervisor), once the notifier has written them; the first case's id and number.
+pub async fn two_rapid_reports(app: &TestApp, cast: &Cast) -> (String, String) {
+    let first = open(
+        app,
+        &cast.hotline,
+        report_body(&hours_ago(3), COMMUNE, &["Lò Thị Mai"]),
+    )
+    .await;
+    open(
+        app,
+        &cast.hotline,
+        report_body(&hours_ago(2), COMMUNE, &["Lò Văn Nam"]),
+    )
+    .await;
+    settle(app).await;
+    first
+}
+
 /// Waits until the notifier has read every event committed so far (its messages are written
 /// in the transaction that advances it).
 pub async fn settle(app: &TestApp) {

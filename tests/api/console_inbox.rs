@@ -50,19 +50,7 @@ async fn console(
 async fn the_console_inbox_shows_counts_and_marks_read(store: Store) {
     let app = TestApp::spawn(store).await;
     let cast = app.cast().await;
-    let (a, a_no) = open(
-        &app,
-        &cast.hotline,
-        report_body(&hours_ago(3), COMMUNE, &["Lò Thị Mai"]),
-    )
-    .await;
-    open(
-        &app,
-        &cast.hotline,
-        report_body(&hours_ago(2), COMMUNE, &["Lò Văn Nam"]),
-    )
-    .await;
-    settle(&app).await;
+    let (a, a_no) = two_rapid_reports(&app, &cast).await;
     // Every page's header carries the unread count, in words.
     let (status, _, cases) = console(&app, &cast.approver, "/cases", None).await;
     assert_eq!(status, StatusCode::OK);

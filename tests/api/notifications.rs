@@ -251,19 +251,7 @@ both_stores!(each_rule_tells_its_people_and_nobody_else);
 async fn marking_read_touches_only_the_callers_messages(store: Store) {
     let app = TestApp::spawn(store).await;
     let cast = app.cast().await;
-    open(
-        &app,
-        &cast.hotline,
-        report_body(&hours_ago(3), COMMUNE, &["Lò Thị Mai"]),
-    )
-    .await;
-    open(
-        &app,
-        &cast.hotline,
-        report_body(&hours_ago(2), COMMUNE, &["Lò Văn Nam"]),
-    )
-    .await;
-    settle(&app).await;
+    two_rapid_reports(&app, &cast).await;
     let approver = inbox(&app, &cast.approver).await;
     assert_eq!(approver["unread"], json!(2));
     let first = approver["items"][0]["id"].as_str().unwrap().to_owned();
