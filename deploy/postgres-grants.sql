@@ -27,6 +27,10 @@ GRANT SELECT, INSERT ON issued_reports TO casebook_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON users, user_grants, sessions, idempotency_keys, login_attempts TO casebook_app;
 GRANT SELECT, INSERT, UPDATE ON case_numbers, projection_checkpoints, units TO casebook_app;
 GRANT SELECT ON _sqlx_migrations TO casebook_app;
+-- Alerts: a message is written once and never changed; its inbox rows are marked read, its
+-- webhook deliveries claimed and marked; the notifier's checkpoint and case facts advance.
+GRANT SELECT, INSERT ON notifications TO casebook_app;
+GRANT SELECT, INSERT, UPDATE ON notification_recipients, webhook_deliveries, notifier_checkpoints, notifier_cases TO casebook_app;
 
 -- Nothing else: no TRUNCATE, no REFERENCES, no TRIGGER, and no ownership of the event log.
-REVOKE TRUNCATE ON events, case_access_log, account_events, issued_reports FROM casebook_app;
+REVOKE TRUNCATE ON events, case_access_log, account_events, issued_reports, notifications FROM casebook_app;

@@ -3,6 +3,7 @@
 # short in `cargo test`; here their counts are raised:
 #   kill -9 of the server under load (per store), Postgres immediate shutdowns under load,
 #   racing same-version commands, idempotent replays, two projectors, the authorization matrix,
+#   alerts under kill -9 with a webhook receiver on 127.0.0.1 (per store),
 #   and the adversarial suite of issue 9 (its counts are fixed tables, not raised).
 # Usage: scripts/reliability.sh [scale]   (scale multiplies the counts; default 1)
 set -euo pipefail
@@ -12,10 +13,11 @@ export RELIABILITY_KILL_ROUNDS=$((20 * scale))
 export RELIABILITY_PG_CRASHES=$((5 * scale))
 export RELIABILITY_RACE_TRIALS=$((200 * scale))
 export RELIABILITY_IDEMPOTENCY_TRIALS=$((50 * scale))
+export RELIABILITY_NOTIFIER_KILL_ROUNDS=$((20 * scale))
 log=$(mktemp)
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cargo test --release --test api -- --nocapture --test-threads=1 \
-  faults:: concurrency::racing concurrency::an_idempotency projectors::two_projectors matrix:: routes:: \
+  faults:: notifier_faults:: concurrency::racing concurrency::an_idempotency projectors::two_projectors matrix:: routes:: \
   accounts:: adversarial:: disclosure:: 2>&1 | tee "$log" \
   | grep -E "^test |RELIABILITY|test result|panicked|left:|right:"
 status=${PIPESTATUS[0]}

@@ -76,6 +76,13 @@ pub struct Settings {
     /// TLS private key (PEM, PKCS#8, PKCS#1 or SEC1), for `--tls-cert`.
     #[arg(long, env = "CASEBOOK_TLS_KEY", global = true, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// The webhook endpoints alerts are sent to (a JSON file; see README, "Alerts").
+    #[arg(long, env = "CASEBOOK_WEBHOOKS", global = true)]
+    pub webhooks: Option<PathBuf>,
+    /// How often the deadline view is swept for deadlines due soon or overdue.
+    #[arg(long, env = "CASEBOOK_NOTIFY_SWEEP_SECONDS", global = true, default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub notify_sweep_seconds: u32,
     /// Allow plain HTTP on an address other than loopback (behind a TLS proxy on another host).
     #[arg(long, env = "CASEBOOK_ALLOW_PLAIN_HTTP", global = true, default_value_t = false,
           num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
@@ -108,15 +115,24 @@ const KNOWN: &[&str] = &[
     "CASEBOOK_TLS_CERT",
     "CASEBOOK_TLS_KEY",
     "CASEBOOK_ALLOW_PLAIN_HTTP",
+    "CASEBOOK_WEBHOOKS",
+    "CASEBOOK_NOTIFY_SWEEP_SECONDS",
     // Not a server setting: the browser tests save README screenshots when it is 1.
     "CASEBOOK_SCREENSHOTS",
 ];
+
+/// Variables holding webhook secrets, named by the `CASEBOOK_WEBHOOKS` file (`secret_env`).
+pub const WEBHOOK_SECRET_PREFIX: &str = "CASEBOOK_WEBHOOK_SECRET_";
 
 /// Refuses `CASEBOOK_*` variables casebook does not know (a typo would otherwise be ignored).
 pub fn check_unknown_variables() -> Result<(), String> {
     let unknown: Vec<String> = std::env::vars_os()
         .filter_map(|(k, _)| k.into_string().ok())
-        .filter(|k| k.starts_with("CASEBOOK_") && !KNOWN.contains(&k.as_str()))
+        .filter(|k| {
+            k.starts_with("CASEBOOK_")
+                && !KNOWN.contains(&k.as_str())
+                && !k.starts_with(WEBHOOK_SECRET_PREFIX)
+        })
         .collect();
     if unknown.is_empty() {
         Ok(())
@@ -132,6 +148,10 @@ pub fn check_unknown_variables() -> Result<(), String> {
 impl Settings {
     pub fn session_ttl(&self) -> chrono::Duration {
         chrono::Duration::minutes(i64::from(self.session_ttl_minutes))
+    }
+
+    pub fn notify_sweep(&self) -> Duration {
+        Duration::from_secs(u64::from(self.notify_sweep_seconds))
     }
 
     pub fn view_wait(&self) -> Duration {

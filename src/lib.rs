@@ -12,6 +12,7 @@ pub mod demo;
 pub mod dossier;
 pub mod http;
 pub mod metrics;
+pub mod notify;
 pub mod reports;
 pub mod startup;
 pub mod store;

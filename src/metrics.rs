@@ -13,6 +13,8 @@ pub struct Metrics {
     requests: Mutex<RequestCounters>,
     commands: AtomicU64,
     login_failures: AtomicU64,
+    /// The notifier's counters (alerts and their webhook deliveries).
+    pub notifications: crate::notify::Counters,
 }
 
 impl Metrics {
@@ -57,6 +59,7 @@ impl Metrics {
             "casebook_login_failures_total {}\n",
             self.login_failures.load(Ordering::Relaxed)
         ));
+        out.push_str(&self.notifications.render());
         out
     }
 }

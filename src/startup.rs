@@ -162,6 +162,8 @@ pub struct Application {
     /// The console's one-time setup token, when no admin existed at start.
     setup_token: Option<String>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Alerts: the follower of the log, the deadline sweep, webhook delivery.
+    notifier: Option<crate::notify::Notifier>,
 }
 
 impl Application {
@@ -177,6 +179,13 @@ impl Application {
             None => None,
         };
         let services = case_services(&settings)?;
+        let webhooks = match &settings.webhooks {
+            Some(path) => crate::notify::config::Webhooks::load(path).map_err(|e| {
+                StartupError::Config(format!("CASEBOOK_WEBHOOKS {}: {e}", path.display()))
+            })?,
+            None => crate::notify::config::Webhooks::default(),
+        };
+        let sweep_every = settings.notify_sweep();
         let matching = Arc::new(matching_rules(&settings)?);
         let indicators = Arc::new(indicator_registry(&settings)?);
         let templates = Arc::new(report_templates(&settings, &indicators)?);
@@ -234,6 +243,16 @@ impl Application {
             );
         }
         let web_state = web::Data::new(web_state);
+        // Before the server accepts a command: on its first start the notifier's checkpoint is
+        // set at the log head.
+        let notifier = crate::notify::Notifier::start(
+            state.clone().into_inner(),
+            webhooks,
+            state.projections.wakeup().follow(),
+            sweep_every,
+        )
+        .await
+        .map_err(StartupError::Config)?;
         tasks.push(tokio::spawn(housekeeping(db.clone())));
         let server =
             HttpServer::new(move || {
@@ -274,6 +293,7 @@ impl Application {
             projector_count,
             setup_token,
             tasks,
+            notifier: Some(notifier),
         })
     }
 
@@ -302,8 +322,12 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        // The projectors finish the batch in hand (its transaction is whole either way), then
-        // the other tasks go.
+        // The notifier finishes its batch, its sweep and the webhooks in flight (their outcomes
+        // written); the projectors finish the batch in hand (its transaction is whole either
+        // way), then the other tasks go.
+        if let Some(notifier) = self.notifier {
+            notifier.stop(Duration::from_secs(10)).await;
+        }
         self.projections.stop();
         let (projectors, others): (Vec<_>, Vec<_>) = self
             .tasks

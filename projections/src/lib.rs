@@ -6,6 +6,7 @@ pub mod db;
 pub mod indicators;
 pub mod log;
 pub mod matcher;
+pub mod notifier;
 pub mod projector;
 pub mod record;
 pub mod sql;

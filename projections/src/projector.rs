@@ -96,21 +96,46 @@ pub enum ProjectorError {
     Matcher(#[from] MatcherError),
 }
 
-/// Wakes the projectors after a commit in this process, and (Postgres) has the other
-/// instances woken by a `NOTIFY` sent after the commit.
+/// Wakes the projectors (and the other followers of the log) after a commit in this process,
+/// and (Postgres) has the other instances woken by a `NOTIFY` sent after the commit.
 #[derive(Debug, Default)]
 pub struct Wakeup {
     notifies: Vec<Arc<Notify>>,
+    /// Other followers of the log (the notifier), subscribed after the projectors.
+    followers: Mutex<Vec<Arc<Notify>>>,
     /// The announcer task's bell (Postgres only).
     announce: Arc<Notify>,
 }
 
 impl Wakeup {
     pub fn ping(&self) {
+        self.wake_local();
+        self.announce.notify_one();
+    }
+
+    /// Wakes this process's projectors and followers (a commit here, or another instance's).
+    fn wake_local(&self) {
         for n in &self.notifies {
             n.notify_one();
         }
-        self.announce.notify_one();
+        for n in self
+            .followers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            n.notify_one();
+        }
+    }
+
+    /// A wake-up for another follower of the log, pinged with the projectors'.
+    pub fn follow(&self) -> Arc<Notify> {
+        let notify = Arc::new(Notify::new());
+        self.followers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(notify.clone());
+        notify
     }
 }
 
@@ -180,6 +205,7 @@ impl Projections {
             .collect();
         let wakeup = Arc::new(Wakeup {
             notifies: wake.values().cloned().collect(),
+            followers: Mutex::default(),
             announce: Arc::new(Notify::new()),
         });
         let (progress, _) = watch::channel(0);
@@ -703,9 +729,7 @@ async fn listen(pool: sqlx::PgPool, wakeup: Arc<Wakeup>, instance: String) {
                 } else {
                     while let Ok(message) = listener.recv().await {
                         if message.payload() != instance {
-                            for n in &wakeup.notifies {
-                                n.notify_one();
-                            }
+                            wakeup.wake_local();
                         }
                     }
                 }

@@ -35,6 +35,11 @@ impl From<i64> for Arg {
         Arg::Int(Some(v))
     }
 }
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
 impl From<bool> for Arg {
     fn from(v: bool) -> Self {
         Arg::Bool(v)
@@ -59,6 +64,45 @@ impl From<Option<DateTime<Utc>>> for Arg {
     fn from(v: Option<DateTime<Utc>>) -> Self {
         Arg::Time(v)
     }
+}
+
+impl Arg {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Arg::Text(v) => v.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Arg::Int(v) => *v,
+            _ => None,
+        }
+    }
+
+    pub fn uuid(&self) -> Option<Uuid> {
+        match self {
+            Arg::Uuid(v) => *v,
+            _ => None,
+        }
+    }
+
+    pub fn time(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Arg::Time(v) => *v,
+            _ => None,
+        }
+    }
+}
+
+/// The type a column of [`Conn::fetch`] is read as (every column may be NULL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Col {
+    Text,
+    Int,
+    Uuid,
+    Time,
 }
 
 /// Builds a `Vec<Arg>`.
@@ -90,20 +134,37 @@ pub trait Conn: Send {
         args: Vec<Arg>,
     ) -> impl std::future::Future<Output = Result<Vec<(uuid::Uuid, String, String)>, sqlx::Error>> + Send;
 
-    /// Rows of (case id, another id, text).
-    fn fetch_ids_text(
-        &mut self,
-        sql: &str,
-        args: Vec<Arg>,
-    ) -> impl std::future::Future<Output = Result<Vec<(uuid::Uuid, uuid::Uuid, String)>, sqlx::Error>>
-           + Send;
-
     /// The first column of the first row, as a time.
     fn fetch_time(
         &mut self,
         sql: &str,
         args: Vec<Arg>,
     ) -> impl std::future::Future<Output = Result<Option<DateTime<Utc>>, sqlx::Error>> + Send;
+
+    /// Every row, its columns read as `cols` say (for code written once for both stores).
+    fn fetch(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+        cols: &[Col],
+    ) -> impl std::future::Future<Output = Result<Vec<Vec<Arg>>, sqlx::Error>> + Send;
+}
+
+/// Reads a row's columns as [`Col`]s say.
+macro_rules! read_row {
+    ($row:expr, $cols:expr) => {{
+        use sqlx::Row;
+        let mut out = Vec::with_capacity($cols.len());
+        for (i, col) in $cols.iter().enumerate() {
+            out.push(match col {
+                Col::Text => Arg::Text($row.try_get::<Option<String>, _>(i)?),
+                Col::Int => Arg::Int($row.try_get::<Option<i64>, _>(i)?),
+                Col::Uuid => Arg::Uuid($row.try_get::<Option<Uuid>, _>(i)?),
+                Col::Time => Arg::Time($row.try_get::<Option<DateTime<Utc>>, _>(i)?),
+            });
+        }
+        out
+    }};
 }
 
 /// Binds [`Arg`]s to a query of either driver.
@@ -126,13 +187,19 @@ macro_rules! bind_all {
 }
 
 impl Conn for sqlx::PgConnection {
-    async fn fetch_ids_text(
+    async fn fetch(
         &mut self,
         sql: &str,
         args: Vec<Arg>,
-    ) -> Result<Vec<(uuid::Uuid, uuid::Uuid, String)>, sqlx::Error> {
-        let q = bind_all!(sqlx::query_as(sql).persistent(false), args);
-        q.fetch_all(&mut *self).await
+        cols: &[Col],
+    ) -> Result<Vec<Vec<Arg>>, sqlx::Error> {
+        let q = bind_all!(sqlx::query(sql).persistent(false), args);
+        let rows = q.fetch_all(&mut *self).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(read_row!(row, cols));
+        }
+        Ok(out)
     }
 
     async fn fetch_id_texts(
@@ -165,13 +232,19 @@ impl Conn for sqlx::PgConnection {
 }
 
 impl Conn for sqlx::SqliteConnection {
-    async fn fetch_ids_text(
+    async fn fetch(
         &mut self,
         sql: &str,
         args: Vec<Arg>,
-    ) -> Result<Vec<(uuid::Uuid, uuid::Uuid, String)>, sqlx::Error> {
-        let q = bind_all!(sqlx::query_as(sql).persistent(false), args);
-        q.fetch_all(&mut *self).await
+        cols: &[Col],
+    ) -> Result<Vec<Vec<Arg>>, sqlx::Error> {
+        let q = bind_all!(sqlx::query(sql).persistent(false), args);
+        let rows = q.fetch_all(&mut *self).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(read_row!(row, cols));
+        }
+        Ok(out)
     }
 
     async fn fetch_id_texts(

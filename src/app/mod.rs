@@ -6,6 +6,7 @@
 pub mod cases;
 pub mod children;
 pub mod dossier;
+pub mod inbox;
 pub mod intake;
 pub mod lists;
 pub mod reports;

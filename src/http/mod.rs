@@ -10,6 +10,7 @@ pub mod dossier;
 pub mod dto;
 pub mod errors;
 pub mod extract;
+pub mod inbox;
 pub mod issued_reports;
 pub mod openapi;
 pub mod reads;
@@ -270,6 +271,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/periodic-reports/{id}/file",
                 web::get().to(issued_reports::file),
+            )
+            .route("/inbox", web::get().to(inbox::list))
+            .route("/inbox/read-all", web::post().to(inbox::read_all))
+            .route("/inbox/{id}/read", web::post().to(inbox::read))
+            .route("/webhook-deliveries", web::get().to(inbox::deliveries))
+            .route(
+                "/webhook-deliveries/{id}/retry",
+                web::post().to(inbox::retry),
             )
             .route(
                 "/cases/by-number/{number}",

@@ -86,10 +86,15 @@ impl Modify for BearerAuth {
         super::issued_reports::list,
         super::issued_reports::get,
         super::issued_reports::file,
+        super::inbox::list,
+        super::inbox::read,
+        super::inbox::read_all,
+        super::inbox::deliveries,
+        super::inbox::retry,
     ),
     tags(
         (name = "session"), (name = "administration"), (name = "registry"),
-        (name = "case commands"), (name = "case reads"), (name = "views"), (name = "children"), (name = "reports"), (name = "service")
+        (name = "case commands"), (name = "case reads"), (name = "views"), (name = "children"), (name = "reports"), (name = "alerts"), (name = "service")
     )
 )]
 pub struct ApiDoc;

@@ -104,6 +104,7 @@ pub async fn metrics(state: web::Data<AppState>, caller: Caller) -> Result<HttpR
         text.push_str("# TYPE casebook_projection_lag_events gauge\n");
         text.push_str(&format!("casebook_projection_lag_events {lag}\n"));
     }
+    text.push_str(&crate::notify::store_metrics(&state).await);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text))

@@ -10,6 +10,7 @@ pub mod dossier;
 pub mod duplicates;
 mod form_views;
 pub mod format;
+pub mod inbox;
 pub mod intake;
 mod intake_matches;
 pub mod issued;
@@ -255,6 +256,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/accounts", web::post().to(accounts::create))
             .route("/accounts/{id}", web::get().to(accounts::account))
             .route("/accounts/{id}", web::post().to(accounts::change))
+            .route("/inbox", web::get().to(inbox::inbox_page))
+            .route("/inbox/read-all", web::post().to(inbox::read_all))
+            .route("/inbox/{id}/read", web::post().to(inbox::read))
+            .route("/deliveries", web::get().to(inbox::deliveries_page))
+            .route("/deliveries/{id}/retry", web::post().to(inbox::retry))
             .route("/cases/{id}/steps/{step}", web::get().to(steps::step_form))
             .route("/cases/{id}/steps/{step}", web::post().to(steps::step))
             .default_service(web::to(not_found)),

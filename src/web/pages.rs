@@ -141,6 +141,27 @@ impl Chrome {
                 label: pick(lang, "Tài khoản", "Accounts"),
                 id: "nav-accounts",
             });
+            nav.push(NavLink {
+                href: "/deliveries",
+                label: pick(lang, "Gửi cảnh báo", "Webhook deliveries"),
+                id: "nav-deliveries",
+            });
+        }
+        if case_role {
+            // The unread count in words, in the header of every page.
+            let label = match staff.unread {
+                0 => pick(lang, "Hộp thư", "Inbox"),
+                n => format!(
+                    "{} ({})",
+                    pick(lang, "Hộp thư", "Inbox"),
+                    super::inbox::unread_words(n, lang)
+                ),
+            };
+            nav.push(NavLink {
+                href: "/inbox",
+                label,
+                id: "nav-inbox",
+            });
         }
         nav.push(NavLink {
             href: "/password",

@@ -143,6 +143,8 @@ pub struct Staff {
     pub csrf: String,
     /// When the session ends (shown in the header, so a form is sent in time).
     pub expires_at: Option<chrono::DateTime<Utc>>,
+    /// Unread alerts (shown in the header of every page).
+    pub unread: i64,
 }
 
 async fn session_expiry(
@@ -212,16 +214,21 @@ impl FromRequest for Staff {
             let expires_at = session_expiry(&state.db, &token_hash)
                 .await
                 .map_err(|e| WebError::Internal(e.to_string()))?;
+            let caller = Caller {
+                user: admin_only(user),
+                token_hash,
+                request_id,
+                client_request_id,
+            };
+            let unread = crate::app::inbox::unread(&state, &caller)
+                .await
+                .map_err(|e| WebError::Internal(e.to_string()))?;
             Ok(Staff {
                 expires_at,
-                caller: Caller {
-                    user: admin_only(user),
-                    token_hash,
-                    request_id,
-                    client_request_id,
-                },
+                caller,
                 lang,
                 csrf: csrf_token(&token),
+                unread,
             })
         })
     }

@@ -132,6 +132,11 @@ const CONSOLE_ROUTES: &[(&str, &str, Who)] = &[
     ("POST", "/accounts", Some(&[Role::Admin])),
     ("GET", "/accounts/{id}", Some(&[Role::Admin])),
     ("POST", "/accounts/{id}", Some(&[Role::Admin])),
+    ("GET", "/inbox", Some(CASE_ROLES)),
+    ("POST", "/inbox/read-all", Some(CASE_ROLES)),
+    ("POST", "/inbox/{id}/read", Some(CASE_ROLES)),
+    ("GET", "/deliveries", Some(&[Role::Admin])),
+    ("POST", "/deliveries/{id}/retry", Some(&[Role::Admin])),
 ];
 
 /// The routes `src/web/mod.rs` registers: `.route("<path>", web::<method>()`.

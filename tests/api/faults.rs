@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The release binary under test, run as a separate process so that it can be killed.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     _calendar: tempfile::TempDir,
 }
 
@@ -41,6 +41,11 @@ fn calendar_around_today() -> tempfile::TempDir {
 
 impl Server {
     async fn start(url: &str) -> Server {
+        Self::start_with(url, &[]).await
+    }
+
+    /// Started with more environment (the alert tests' webhook file and secret).
+    pub(crate) async fn start_with(url: &str, env: &[(&str, &str)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -54,6 +59,7 @@ impl Server {
             .env("CASEBOOK_LISTEN", format!("127.0.0.1:{port}"))
             .env("CASEBOOK_LOG", "warn")
             .env("CASEBOOK_WORKERS", "2")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -83,13 +89,13 @@ impl Server {
         }
     }
 
-    fn kill_9(mut self) {
+    pub(crate) fn kill_9(mut self) {
         self.child.kill().expect("SIGKILL");
         let _ = self.child.wait();
     }
 }
 
-async fn prepared_store(store: Store) -> (String, Option<tempfile::TempDir>) {
+pub(crate) async fn prepared_store(store: Store) -> (String, Option<tempfile::TempDir>) {
     let (url, dir) = match store {
         Store::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -119,7 +125,7 @@ async fn prepare_users(url: &str) {
     db.close().await;
 }
 
-async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
+pub(crate) async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
     let response: Value = client
         .post(format!("{base}/auth/login"))
         .json(&json!({"username": username, "password": PASSWORD}))
@@ -188,7 +194,7 @@ fn set_phase(ledger: &Arc<Mutex<Ledger>>, phase: usize) {
 
 /// RFC 3339, `hours` before the real now: the fault tests run the binary as `main` runs it, on
 /// the system clock (with a calendar of their own, `Server::start`).
-fn real_hours_ago(hours: i64) -> String {
+pub(crate) fn real_hours_ago(hours: i64) -> String {
     vn(chrono::Utc::now() - chrono::Duration::hours(hours))
 }
 

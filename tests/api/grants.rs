@@ -88,6 +88,22 @@ async fn the_service_role_appends_events_but_cannot_change_or_delete_them() {
         .await;
     assert!(status.is_success(), "{status}");
     app.login(&cast.worker.username, PASSWORD).await;
+    // The notifier works as casebook_app: the report's rapid report reaches the chair's inbox,
+    // which it marks read.
+    crate::alerts::settle(&app).await;
+    let (_, inbox) = app.get(&cast.approver, "/inbox").await;
+    let message = inbox["items"][0]["id"]
+        .as_str()
+        .expect("a message")
+        .to_owned();
+    let (status, _) = app
+        .post(
+            &cast.approver,
+            &format!("/inbox/{message}/read"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
 
     // … but as casebook_app the log and the audit cannot be changed.
     let as_app = sqlx::PgPool::connect(&app_url).await.unwrap();
@@ -98,6 +114,8 @@ async fn the_service_role_appends_events_but_cannot_change_or_delete_them() {
         "UPDATE case_access_log SET view = 'x'",
         "DELETE FROM case_access_log",
         "UPDATE account_events SET kind = 'x'",
+        "UPDATE notifications SET kind = 'x'",
+        "DELETE FROM notifications",
         "DELETE FROM account_events",
         "TRUNCATE account_events",
         "DROP TABLE events",

@@ -97,6 +97,17 @@ pub const OTHER_ROUTES: &[(&str, &str, Gate)] = &[
         "/users/{id}/sessions",
         Gate::Roles(&[Role::Admin]),
     ),
+    // Alerts: the caller's own inbox (case roles; an admin has none), and for admins the
+    // webhook deliveries.
+    ("GET", "/inbox", Gate::Roles(CASE_ROLES)),
+    ("POST", "/inbox/read-all", Gate::Roles(CASE_ROLES)),
+    ("POST", "/inbox/{id}/read", Gate::Roles(CASE_ROLES)),
+    ("GET", "/webhook-deliveries", Gate::Roles(&[Role::Admin])),
+    (
+        "POST",
+        "/webhook-deliveries/{id}/retry",
+        Gate::Roles(&[Role::Admin]),
+    ),
     // Last: it replaces the caller's password (its own session stays).
     ("POST", "/auth/password", Gate::AnyUser),
 ];
@@ -237,6 +248,24 @@ async fn routes_outside_a_case_as_every_role(store: Store) {
         )
         .await;
     let issued = issued["id"].as_str().expect("issued").to_owned();
+    // A message in each caller's inbox and a dead webhook delivery, for the routes acting on one.
+    let mut seeds = Seeds {
+        messages: std::collections::HashMap::new(),
+        delivery: crate::alerts::seed_dead_delivery(&app.db, cast.approver.id)
+            .await
+            .to_string(),
+    };
+    for (name, user) in [
+        ("admin", &cast.admin),
+        ("hotline", &cast.hotline),
+        ("worker", &cast.worker),
+        ("other_worker", &cast.other_worker),
+        ("approver", &cast.approver),
+        ("supervisor", &cast.supervisor),
+    ] {
+        let id = crate::alerts::seed_message(&app.db, user.id).await;
+        seeds.messages.insert(name, id.to_string());
+    }
     let mut wrong = Vec::new();
     let mut checks = 0;
     for caller in &callers {
@@ -251,7 +280,7 @@ async fn routes_outside_a_case_as_every_role(store: Store) {
                         && caller.covers_commune
                 }
             };
-            let (path, body) = request_for(method, pattern, caller.name, &target, &issued);
+            let (path, body) = request_for(method, pattern, caller.name, &target, &issued, &seeds);
             let mut token = caller.token.clone();
             if *pattern == "/auth/logout" && token.is_some() {
                 // A session of its own, so that the caller's stays usable.
@@ -298,6 +327,12 @@ async fn routes_outside_a_case_as_every_role(store: Store) {
 }
 both_stores!(routes_outside_a_case_as_every_role);
 
+/// Rows the routes acting on an alert need: each caller's message, a dead delivery.
+struct Seeds {
+    messages: std::collections::HashMap<&'static str, String>,
+    delivery: String,
+}
+
 /// A concrete path and a well-formed body for `pattern`, distinct per caller.
 fn request_for(
     method: &str,
@@ -305,8 +340,24 @@ fn request_for(
     caller: &str,
     target: &TestUser,
     issued: &str,
+    seeds: &Seeds,
 ) -> (String, Option<Value>) {
     match pattern {
+        "/inbox/{id}/read" => (
+            format!(
+                "/inbox/{}/read",
+                seeds
+                    .messages
+                    .get(caller)
+                    .cloned()
+                    .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+            ),
+            None,
+        ),
+        "/webhook-deliveries/{id}/retry" => (
+            format!("/webhook-deliveries/{}/retry", seeds.delivery),
+            None,
+        ),
         "/auth/login" => (
             pattern.into(),
             Some(json!({"username": target.username, "password": PASSWORD})),

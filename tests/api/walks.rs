@@ -460,6 +460,89 @@ async fn every_route_succeeds_and_is_refused_over_http(store: Store) {
     )
     .await;
 
+    // Alerts: the caller's inbox, marking read, and an admin's webhook deliveries.
+    let message = crate::alerts::seed_message(&app.db, cast.worker.id).await;
+    let read = format!("/inbox/{message}/read");
+    w.ok(g.clone(), "/inbox", "/inbox", &cast.worker, None)
+        .await;
+    w.refused(
+        g.clone(),
+        "/inbox",
+        "/inbox",
+        Some(&cast.admin),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    w.refused(
+        p.clone(),
+        "/inbox/{id}/read",
+        &read,
+        Some(&cast.approver),
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let item = w
+        .ok(p.clone(), "/inbox/{id}/read", &read, &cast.worker, None)
+        .await;
+    assert!(item["read_at"].is_string(), "{item}");
+    w.ok(
+        p.clone(),
+        "/inbox/read-all",
+        "/inbox/read-all",
+        &cast.approver,
+        None,
+    )
+    .await;
+    w.refused(
+        p.clone(),
+        "/inbox/read-all",
+        "/inbox/read-all",
+        None,
+        None,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    w.ok(
+        g.clone(),
+        "/webhook-deliveries",
+        "/webhook-deliveries?status=dead",
+        &cast.admin,
+        None,
+    )
+    .await;
+    w.refused(
+        g.clone(),
+        "/webhook-deliveries",
+        "/webhook-deliveries",
+        Some(&cast.supervisor),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let dead = crate::alerts::seed_dead_delivery(&app.db, cast.worker.id).await;
+    let retry = format!("/webhook-deliveries/{dead}/retry");
+    w.refused(
+        p.clone(),
+        "/webhook-deliveries/{id}/retry",
+        &retry,
+        Some(&cast.supervisor),
+        None,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let queued = w
+        .ok(
+            p.clone(),
+            "/webhook-deliveries/{id}/retry",
+            &retry,
+            &cast.admin,
+            None,
+        )
+        .await;
+    assert_eq!(queued["status"], "pending");
+
     // /ready refuses when the calendar no longer covers the next 60 days (last: it moves the clock).
     let last = aggregates::deadlines::WorkingCalendar::shipped().last_year();
     app.clock

@@ -15,6 +15,7 @@ mod console;
 #[allow(dead_code)] // a harness: not every helper is used by every journey
 mod driver;
 mod identity;
+mod inbox;
 mod journeys;
 mod printing;
 mod smoke;

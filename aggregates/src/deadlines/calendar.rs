@@ -236,6 +236,22 @@ impl WorkingCalendar {
     }
 }
 
+impl WorkingCalendar {
+    /// The same time of day on the next working day after the day `at` falls on: when a
+    /// deadline that fell due at `at` is "still overdue a working day later". An instant at
+    /// 24:00 (00:00 local) belongs to the day it ends, so a deadline due at the end of Friday is
+    /// escalated at the end of Monday, not at the end of Sunday.
+    pub fn one_working_day_after(&self, at: DateTime<Utc>) -> Result<DateTime<Utc>, CalendarError> {
+        let day = local_date(at - chrono::Duration::nanoseconds(1));
+        let mut next = next_day(day);
+        while !self.is_working_day(next)? {
+            next = next_day(next);
+        }
+        let days = (next - day).num_days();
+        Ok(at + chrono::Duration::days(days))
+    }
+}
+
 /// The result of counting a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
@@ -268,6 +284,31 @@ mod tests {
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_working_day_later_skips_weekends_and_holidays() {
+        let cal = WorkingCalendar::shipped();
+        // Tuesday 21:00 → Wednesday 21:00.
+        assert_eq!(
+            cal.one_working_day_after(at("2026-06-16T21:00:00+07:00")),
+            Ok(at("2026-06-17T21:00:00+07:00"))
+        );
+        // Due at the end of Friday 19 June: escalated at the end of Monday 22 June.
+        assert_eq!(
+            cal.one_working_day_after(at("2026-06-20T00:00:00+07:00")),
+            Ok(at("2026-06-23T00:00:00+07:00"))
+        );
+        // Friday 10:00 → Monday 10:00.
+        assert_eq!(
+            cal.one_working_day_after(at("2026-06-19T10:00:00+07:00")),
+            Ok(at("2026-06-22T10:00:00+07:00"))
+        );
+        // Before National Day (31 Aug – 2 Sep 2026 off in the shipped calendar).
+        assert_eq!(
+            cal.one_working_day_after(at("2026-08-28T10:00:00+07:00")),
+            Ok(at("2026-09-03T10:00:00+07:00"))
+        );
     }
 
     #[test]

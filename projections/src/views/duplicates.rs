@@ -11,7 +11,7 @@
 
 use super::Dialect;
 use crate::args;
-use crate::sql::{Arg, Conn};
+use crate::sql::{Arg, Col, Conn};
 use aggregates::identity::{compare, Folded, Keys, Level, MatchRules, Person};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -129,7 +129,9 @@ pub async fn recompute<C: Conn>(
             ],
         ),
     };
-    let candidates = c.fetch_ids_text(sql, args).await?;
+    let candidates = c
+        .fetch(sql, args, &[Col::Uuid, Col::Uuid, Col::Text])
+        .await?;
     if candidates.is_empty() {
         return Ok(0);
     }
@@ -144,11 +146,14 @@ pub async fn recompute<C: Conn>(
         .collect();
     let own_keys = Keys::from_folded(&folded, rules);
     let mut found = 0;
-    for (other, _, other_folded) in candidates {
+    for row in candidates {
+        let (Some(other), Some(other_folded)) = (row[0].uuid(), row[2].text()) else {
+            continue;
+        };
         if distinct.contains(&other) {
             continue;
         }
-        let other_folded: Folded = serde_json::from_str(&other_folded).unwrap_or_default();
+        let other_folded: Folded = serde_json::from_str(other_folded).unwrap_or_default();
         let other_keys = Keys::from_folded(&other_folded, rules);
         // Scored in one order whichever side looks, so that a pair is the same from both.
         let (a, b, comparison) = if case_id < other {

@@ -1,0 +1,269 @@
+//! Writing a message inside the caller's transaction: the message (unless its key exists), its
+//! inbox rows for the recipients its audience resolves to, and one delivery per webhook
+//! endpoint that takes its kind and commune.
+
+use super::{Audience, Draft, Kind};
+use crate::args;
+use crate::sql::{Arg, Col, Conn, Rows};
+use aggregates::codes::{Code, Role};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
+
+/// A webhook endpoint's subscription: which kinds of message, about which units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The endpoint's name (deliveries name it; its URL and secret stay in the configuration).
+    pub endpoint: String,
+    /// `None`: every kind.
+    pub kinds: Option<Vec<Kind>>,
+    /// Messages about these units or any unit under them; `None`: every unit.
+    pub units: Option<Vec<String>>,
+}
+
+impl Route {
+    fn takes(&self, kind: Kind, unit_and_ancestors: &[String]) -> bool {
+        self.kinds.as_ref().is_none_or(|k| k.contains(&kind))
+            && self
+                .units
+                .as_ref()
+                .is_none_or(|u| u.iter().any(|u| unit_and_ancestors.contains(u)))
+    }
+}
+
+/// The two clocks of a write: business "now" (the message's time) and the real time (the
+/// delivery schedule, which must not follow a test's business clock).
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp {
+    pub now: DateTime<Utc>,
+    pub real: DateTime<Utc>,
+}
+
+/// Units looked up once per transaction: code → (name, parent).
+#[derive(Debug, Default)]
+pub(crate) struct Units(HashMap<String, Option<(String, Option<String>)>>);
+
+impl Units {
+    async fn get<C: Conn>(
+        &mut self,
+        c: &mut C,
+        code: &str,
+    ) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
+        if let Some(found) = self.0.get(code) {
+            return Ok(found.clone());
+        }
+        let rows = c
+            .fetch(
+                "SELECT name, parent_code FROM units WHERE code = $1",
+                args![code],
+                &[Col::Text, Col::Text],
+            )
+            .await?;
+        let found = rows
+            .first()
+            .and_then(|r| Some((r[0].text()?.to_owned(), r[1].text().map(str::to_owned))));
+        self.0.insert(code.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    /// The unit and its ancestors up to the root.
+    async fn chain<C: Conn>(&mut self, c: &mut C, code: &str) -> Result<Vec<String>, sqlx::Error> {
+        let mut chain = vec![code.to_owned()];
+        let mut current = code.to_owned();
+        while chain.len() < 16 {
+            match self.get(c, &current).await? {
+                Some((_, Some(parent))) => {
+                    chain.push(parent.clone());
+                    current = parent;
+                }
+                _ => break,
+            }
+        }
+        Ok(chain)
+    }
+}
+
+/// Users holding `role` on exactly `unit`, enabled, and not admins (an admin acts as an admin
+/// only, and admins see no case).
+const HOLDERS: &str = "SELECT g.user_id FROM user_grants g JOIN users u ON u.id = g.user_id \
+    WHERE g.role = $1 AND g.unit_code = $2 AND u.disabled = $3 \
+    AND NOT EXISTS (SELECT 1 FROM user_grants a WHERE a.user_id = g.user_id AND a.role = 'admin')";
+
+const ENABLED_USER: &str = "SELECT u.id FROM users u WHERE u.id = $1 AND u.disabled = $2 \
+    AND NOT EXISTS (SELECT 1 FROM user_grants a WHERE a.user_id = u.id AND a.role = 'admin')";
+
+async fn holders<C: Conn>(
+    c: &mut C,
+    role: Role,
+    unit: &str,
+    into: &mut BTreeSet<Uuid>,
+) -> Result<(), sqlx::Error> {
+    let rows = c
+        .fetch(HOLDERS, args![role.code(), unit, false], &[Col::Uuid])
+        .await?;
+    into.extend(rows.iter().filter_map(|r| r[0].uuid()));
+    Ok(())
+}
+
+/// The inbox recipients of `audience`, without the actor.
+pub(crate) async fn recipients<C: Conn>(
+    c: &mut C,
+    units: &mut Units,
+    audience: &[Audience],
+    actor: Option<Uuid>,
+) -> Result<BTreeSet<Uuid>, sqlx::Error> {
+    let mut out = BTreeSet::new();
+    for a in audience {
+        match a {
+            Audience::Role(role, unit) => holders(c, *role, unit, &mut out).await?,
+            Audience::ProvinceSupervisors(unit) => {
+                if let Some((_, Some(province))) = units.get(c, unit).await? {
+                    holders(c, Role::Supervisor, &province, &mut out).await?;
+                }
+            }
+            Audience::User(id) | Audience::AssignedOrWorkers(Some(id), _) => {
+                let rows = c
+                    .fetch(ENABLED_USER, args![*id, false], &[Col::Uuid])
+                    .await?;
+                out.extend(rows.iter().filter_map(|r| r[0].uuid()));
+            }
+            Audience::AssignedOrWorkers(None, unit) => {
+                holders(c, Role::SocialWorker, unit, &mut out).await?
+            }
+        }
+    }
+    if let Some(actor) = actor {
+        out.remove(&actor);
+    }
+    Ok(out)
+}
+
+/// What a write did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub messages: u64,
+    pub recipients: u64,
+    pub deliveries: u64,
+}
+
+impl std::ops::AddAssign for Written {
+    fn add_assign(&mut self, o: Self) {
+        self.messages += o.messages;
+        self.recipients += o.recipients;
+        self.deliveries += o.deliveries;
+    }
+}
+
+/// Writes `draft` unless a message with its key exists (then nothing at all).
+pub(crate) async fn write<C: Conn>(
+    c: &mut C,
+    units: &mut Units,
+    routes: &[Route],
+    draft: &Draft,
+    at: Stamp,
+) -> Result<Written, sqlx::Error> {
+    let unit_name = units
+        .get(c, &draft.unit)
+        .await?
+        .map_or_else(|| draft.unit.clone(), |(name, _)| name);
+    let id = Uuid::now_v7();
+    let inserted = c
+        .fetch(
+            "INSERT INTO notifications (id, dedupe_key, kind, case_id, case_number, unit_code, \
+             unit_name, rule_id, due_at, at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            args![
+                id,
+                draft.dedupe_key.clone(),
+                draft.kind.code(),
+                draft.case_id,
+                draft.case_number.clone(),
+                draft.unit.clone(),
+                unit_name,
+                draft.rule_id.clone(),
+                draft.due_at,
+                draft.at,
+                at.now
+            ],
+            &[Col::Uuid],
+        )
+        .await?;
+    if inserted.is_empty() {
+        return Ok(Written::default());
+    }
+    let mut written = Written {
+        messages: 1,
+        ..Written::default()
+    };
+    let people = recipients(c, units, &draft.audience, draft.actor).await?;
+    let mut rows = Rows::new(
+        "notification_recipients",
+        &["user_id", "notification_id", "read_at"],
+        "ON CONFLICT DO NOTHING",
+    );
+    for user in &people {
+        rows.push(vec![Arg::from(*user), Arg::from(id), Arg::Time(None)]);
+    }
+    written.recipients = people.len() as u64;
+    rows.flush(c).await?;
+    let chain = units.chain(c, &draft.unit).await?;
+    let mut deliveries = Rows::new(
+        "webhook_deliveries",
+        &[
+            "id",
+            "notification_id",
+            "endpoint",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+            "updated_at",
+        ],
+        "ON CONFLICT DO NOTHING",
+    );
+    for route in routes.iter().filter(|r| r.takes(draft.kind, &chain)) {
+        deliveries.push(args![
+            Uuid::now_v7(),
+            id,
+            route.endpoint.clone(),
+            "pending",
+            0i64,
+            at.real,
+            at.real,
+            at.real
+        ]);
+        written.deliveries += 1;
+    }
+    deliveries.flush(c).await?;
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_route_takes_its_kinds_about_its_units_and_below() {
+        let chain = vec!["03388".to_owned(), "12".to_owned(), "VN".to_owned()];
+        let all = Route {
+            endpoint: "all".into(),
+            kinds: None,
+            units: None,
+        };
+        assert!(all.takes(Kind::PlanReturned, &chain));
+        let province = Route {
+            endpoint: "p".into(),
+            kinds: Some(vec![Kind::RapidReport]),
+            units: Some(vec!["12".into()]),
+        };
+        assert!(province.takes(Kind::RapidReport, &chain));
+        assert!(!province.takes(Kind::PlanReturned, &chain));
+        let other = Route {
+            endpoint: "o".into(),
+            kinds: None,
+            units: Some(vec!["01".into()]),
+        };
+        assert!(!other.takes(Kind::RapidReport, &chain));
+    }
+}
