@@ -30,6 +30,9 @@ pub struct MetadataBase {
     pub client_request_id: Option<String>,
     pub recorded_at: DateTime<Utc>,
     pub idempotency_key: Option<String>,
+    /// The hash of the session's token, when the commit must check that the session still
+    /// exists (Postgres, where sessions are cached: see `store::session_cache`).
+    pub session: Option<String>,
 }
 
 impl MetadataBase {
@@ -64,8 +67,22 @@ pub enum ExecError {
     /// Another command committed on the same case first (the primary key decided).
     #[error("concurrent change")]
     Conflict,
+    /// The session the command came with ended before it could be committed.
+    #[error("session ended")]
+    SessionEnded,
     #[error("event store: {0}")]
     Store(String),
+}
+
+impl From<crate::store::events::CommitError> for ExecError {
+    fn from(e: crate::store::events::CommitError) -> Self {
+        use crate::store::events::CommitError;
+        match e {
+            CommitError::Conflict => Self::Conflict,
+            CommitError::SessionEnded => Self::SessionEnded,
+            CommitError::Store(e) => Self::Store(e.to_string()),
+        }
+    }
 }
 
 impl From<AggregateError<CaseError>> for ExecError {
@@ -175,7 +192,9 @@ impl CaseCommands {
             })
         });
         let serialized = serialize(&decided)?;
-        self.repo.commit(&serialized, access.as_ref()).await?;
+        self.repo
+            .commit(&serialized, access.as_ref(), base.session.as_deref())
+            .await?;
         self.committed.ping();
         for envelope in decided {
             events.push(recorded(envelope)?);
@@ -273,7 +292,9 @@ impl CaseCommands {
         if envelopes.is_empty() {
             return Ok(());
         }
-        self.repo.commit(&serialize(&envelopes)?, None).await?;
+        self.repo
+            .commit(&serialize(&envelopes)?, None, base.session.as_deref())
+            .await?;
         self.committed.ping();
         Ok(())
     }

@@ -275,6 +275,7 @@ impl Demo {
             client_request_id: None,
             recorded_at: self.now,
             idempotency_key: None,
+            session: None,
         }
     }
 

@@ -217,6 +217,10 @@ impl Application {
         let max_body = settings.max_body_bytes as usize;
         let workers = settings.workers;
         let state_projections = projections.clone();
+        let sessions = Arc::new(store::session_cache::SessionCache::new(&db, 10_000));
+        if let projections::Db::Postgres(pool) = &db {
+            tasks.push(tokio::spawn(sessions.clone().listen(pool.clone())));
+        }
         let state = web::Data::new(AppState {
             db: db.clone(),
             clock,
@@ -230,6 +234,7 @@ impl Application {
             matching,
             indicators,
             templates,
+            sessions,
         });
         // The console's first-run setup: while no admin exists, a one-time link (its token kept
         // hashed, in memory, single use) through which the first admin is created.

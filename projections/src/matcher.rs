@@ -25,9 +25,12 @@ use uuid::Uuid;
 pub const NAME: &str = duplicates::NAME;
 
 /// Open cases looked at per transaction of a full pass.
-const PASS_CHUNK: i64 = 200;
+const PASS_CHUNK: i64 = 25;
 /// Log events read per incremental step.
 const BATCH: i64 = 500;
+/// Cases looked at again per transaction: the transaction stays short (see `MAX_CANDIDATES`
+/// in `views::duplicates`); the rest of the batch goes to the next step.
+const CASES_PER_STEP: usize = 25;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatcherError {
@@ -65,13 +68,21 @@ pub fn changes_pairs(event: &CaseEvent, sequence_corrected: impl Fn(u64) -> bool
     }
 }
 
-/// The cases of a batch whose pairs must be looked for again.
-fn touched(events: &[LoggedEvent]) -> BTreeSet<Uuid> {
-    events
-        .iter()
-        .filter(|e| changes_pairs(&e.event.event, |s| s == 1))
-        .map(|e| e.case_id)
-        .collect()
+/// The cases of the first events of a batch whose pairs must be looked for again, at most
+/// `limit` of them, and the position of the last event they cover.
+fn touched(events: &[LoggedEvent], limit: usize) -> (BTreeSet<Uuid>, Option<Position>) {
+    let mut cases = BTreeSet::new();
+    let mut last = None;
+    for e in events {
+        if changes_pairs(&e.event.event, |s| s == 1) && !cases.contains(&e.case_id) {
+            if cases.len() == limit {
+                break;
+            }
+            cases.insert(e.case_id);
+        }
+        last = Some(e.position);
+    }
+    (cases, last)
 }
 
 #[derive(Debug)]
@@ -260,15 +271,15 @@ impl Matcher {
                     &mut *tx, Position { tx: at_tx, seq: at_seq }, BATCH).await?;
                 let events: Vec<LoggedEvent> =
                     events.into_iter().take_while(|e| e.position <= limit).collect();
-                let Some(last) = events.last().map(|e| e.position) else {
+                let (cases, last) = touched(&events, CASES_PER_STEP);
+                let Some(last) = last else {
                     return Ok(Step::Idle);
                 };
-                let cases = touched(&events);
                 for case in &cases {
                     recompute(&mut *tx, &self.rules, *case, now).await?;
                 }
                 advance(&mut *tx, last).await?;
-                events.len()
+                events.iter().take_while(|e| e.position <= last).count()
             };
             tx.commit().await?;
             Ok(Step::Worked(worked))

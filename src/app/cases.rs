@@ -19,6 +19,7 @@ pub fn exec_error(e: ExecError) -> ApiError {
     match e {
         ExecError::Refused(e) => ApiError::from(e),
         ExecError::Conflict => ApiError::version_conflict(),
+        ExecError::SessionEnded => ApiError::unauthenticated(),
         ExecError::Store(cause) => ApiError::internal(&cause),
     }
 }
@@ -42,9 +43,30 @@ pub async fn audit(
             view,
             at: Utc::now(),
         },
+        session_check(state, caller),
     )
     .await
-    .map_err(|e| ApiError::internal(&format!("access log write failed: {e}")))
+    .map_err(audit_failed)
+}
+
+/// The caller's session, when writes made for it must check that it still exists: on the
+/// stores whose sessions are cached (see `store::session_cache`).
+pub fn session_check<'a>(state: &AppState, caller: &'a Caller) -> Option<&'a str> {
+    state
+        .sessions
+        .is_enabled()
+        .then_some(caller.token_hash.as_str())
+}
+
+/// An access-log row that could not be written refuses the disclosure (procedure.md §6); a
+/// session that ended meanwhile is a 401.
+pub fn audit_failed(e: access_log::AuditError) -> ApiError {
+    match e {
+        access_log::AuditError::SessionEnded => ApiError::unauthenticated(),
+        access_log::AuditError::Db(e) => {
+            ApiError::internal(&format!("access log write failed: {e}"))
+        }
+    }
 }
 
 /// What `actor` sees of the case made of `events`, at `now`; `None` when it may not read it.
@@ -156,6 +178,7 @@ pub async fn execute(
         client_request_id: caller.client_request_id.clone(),
         recorded_at: now,
         idempotency_key,
+        session: session_check(state, caller).map(str::to_owned),
     };
     // The answer shows the case: a disclosure like a read, its access-log row committed with
     // the command's events.

@@ -212,9 +212,10 @@ pub async fn find_matches(
             grant.unit.as_str(),
             CaseView::ChildMatch,
             chrono::Utc::now(),
+            super::cases::session_check(state, caller),
         )
         .await
-        .map_err(|e| ApiError::internal(&format!("search audit write failed: {e}")))?;
+        .map_err(super::cases::audit_failed)?;
     }
     tracing::info!(
         found = candidates.len(),
@@ -324,9 +325,10 @@ pub async fn worklist(
             grant.unit.as_str(),
             CaseView::Duplicates,
             chrono::Utc::now(),
+            super::cases::session_check(state, caller),
         )
         .await
-        .map_err(|e| ApiError::internal(&format!("list audit write failed: {e}")))?;
+        .map_err(super::cases::audit_failed)?;
     }
     Ok(items)
 }

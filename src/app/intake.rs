@@ -193,6 +193,7 @@ async fn receive_once(
         client_request_id: caller.client_request_id.clone(),
         recorded_at: now,
         idempotency_key: key,
+        session: super::cases::session_check(state, caller).map(str::to_owned),
     };
     let mut attach = Vec::new();
     for (case_id, case_number, command) in attached {

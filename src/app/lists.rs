@@ -212,9 +212,10 @@ pub async fn audit_list(
         grant.unit.as_str(),
         view,
         Utc::now(),
+        super::cases::session_check(state, caller),
     )
     .await
-    .map_err(|e| ApiError::internal(&format!("list audit write failed: {e}")))
+    .map_err(super::cases::audit_failed)
 }
 
 pub fn paged<T: Serialize>(

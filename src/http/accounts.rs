@@ -23,7 +23,7 @@ pub async fn end_sessions(
 ) -> Result<HttpResponse, ApiError> {
     require_role(&caller, Role::Admin)?;
     let id = path_uuid(&id)?;
-    users::end_sessions(&state.db, id, &caller.audit(), Utc::now())
+    users::end_sessions(&state.db, &state.sessions, id, &caller.audit(), Utc::now())
         .await?
         .ok_or_else(|| ApiError::not_found("user_not_found"))?;
     tracing::info!(user_id = %id, by = %caller.id(), "sessions ended");

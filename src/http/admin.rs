@@ -319,6 +319,7 @@ pub async fn update_user_for(
     let display_name = display_name.map(|d| d.to_string());
     let found = users::update(
         &state.db,
+        &state.sessions,
         id,
         &UserChanges {
             display_name: display_name.as_deref(),

@@ -49,6 +49,8 @@ pub struct AppState {
     pub matching: Arc<aggregates::identity::MatchRules>,
     /// The indicator registry in force (shipped, or overridden by `CASEBOOK_INDICATORS`).
     pub indicators: Arc<projections::indicators::Registry>,
+    /// Recent sessions (Postgres), kept exact by eviction and `NOTIFY` (`store::session_cache`).
+    pub sessions: Arc<crate::store::session_cache::SessionCache>,
     /// The report templates in force (shipped, or overridden by `CASEBOOK_REPORT_TEMPLATES`).
     pub templates: Arc<crate::reports::Templates>,
 }

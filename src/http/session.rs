@@ -89,7 +89,9 @@ impl FromRequest for Caller {
             let state = state.ok_or_else(|| ApiError::internal(&"no application state"))?;
             let token = token.ok_or_else(ApiError::unauthenticated)?;
             let token_hash = auth::token_hash(&token);
-            let user = sessions::caller(&state.db, &token_hash, Utc::now())
+            let user = state
+                .sessions
+                .caller(&state.db, &token_hash, Utc::now())
                 .await
                 .map_err(ApiError::from)?
                 .ok_or_else(ApiError::unauthenticated)?;
@@ -361,6 +363,7 @@ pub async fn replace_password(
         .map_err(|e| ApiError::internal(&e))?;
     users::change_own_password(
         &state.db,
+        &state.sessions,
         &caller.user,
         &new_hash,
         &caller.token_hash,
@@ -376,7 +379,7 @@ pub async fn replace_password(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "session", security(("bearer" = [])),
     responses((status = 204), (status = 401)))]
 pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    sessions::delete(&state.db, &caller.token_hash).await?;
+    sessions::delete(&state.db, &state.sessions, &caller.token_hash).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

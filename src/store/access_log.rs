@@ -71,23 +71,62 @@ pub struct AccessRecord<'a> {
     pub at: DateTime<Utc>,
 }
 
-pub async fn record(db: &Db, r: &AccessRecord<'_>) -> Result<(), sqlx::Error> {
-    const SQL: &str = "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) \
-        VALUES ($1, $2, $3, $4, $5, $6)";
-    with_db!(db, pool => sqlx::query(SQL)
-        .bind(r.case_id)
-        .bind(r.user_id)
-        .bind(r.role)
-        .bind(r.unit)
-        .bind(r.view.code())
-        .bind(r.at)
-        .execute(pool)
-        .await
-        .map(|_| ()))
+/// Why an access-log row was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The reader's session ended (see `session_cache`): nothing may be shown.
+    #[error("the session has ended")]
+    SessionEnded,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// The condition that the reader's session still exists, when `session` is given (Postgres:
+/// sessions are cached there, and a cached session may have ended on another instance).
+fn while_session(session: Option<&str>, n: usize) -> String {
+    match session {
+        Some(_) => format!(
+            " WHERE EXISTS (SELECT 1 FROM sessions WHERE token_hash = ${n} AND expires_at > now())"
+        ),
+        None => String::new(),
+    }
+}
+
+/// Writes the row of a disclosure of one case, before it is shown; with `session`, only while
+/// that session exists.
+pub async fn record(
+    db: &Db,
+    r: &AccessRecord<'_>,
+    session: Option<&str>,
+) -> Result<(), AuditError> {
+    let sql = format!(
+        "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) \
+         SELECT $1, $2, $3, $4, $5, $6{}",
+        while_session(session, 7)
+    );
+    let written = with_db!(db, pool => {
+        let mut q = sqlx::query(&sql)
+            .bind(r.case_id)
+            .bind(r.user_id)
+            .bind(r.role)
+            .bind(r.unit)
+            .bind(r.view.code())
+            .bind(r.at);
+        if let Some(token_hash) = session {
+            q = q.bind(token_hash);
+        }
+        q.execute(pool).await?.rows_affected()
+    });
+    if written == 0 {
+        return Err(AuditError::SessionEnded);
+    }
+    Ok(())
 }
 
 /// One row per case a list showed, in one transaction (one durable commit per list request)
-/// of one statement per 100 cases; each row sits in its case's access log.
+/// of one statement per 100 cases; each row sits in its case's access log. With `session`,
+/// only while that session exists.
+#[allow(clippy::too_many_arguments)]
 pub async fn record_list(
     db: &Db,
     cases: &[Uuid],
@@ -96,7 +135,8 @@ pub async fn record_list(
     unit: &str,
     view: CaseView,
     at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+    session: Option<&str>,
+) -> Result<(), AuditError> {
     let statements: Vec<(String, &[Uuid])> = cases
         .chunks(100)
         .map(|chunk| {
@@ -114,24 +154,46 @@ pub async fn record_list(
                     )
                 })
                 .collect();
-            let sql = format!(
-                "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) VALUES {}",
-                values.join(", ")
-            );
+            let sql = match session {
+                None => format!(
+                    "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) VALUES {}",
+                    values.join(", ")
+                ),
+                Some(_) => format!(
+                    "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) \
+                     SELECT * FROM (VALUES {}) AS v{}",
+                    values.join(", "),
+                    while_session(session, chunk.len() * 6 + 1)
+                ),
+            };
             (sql, chunk)
         })
         .collect();
-    with_db!(db, pool => {
+    let written = with_db!(db, pool => {
         let mut tx = pool.begin().await?;
+        let mut written = 0;
         for (sql, chunk) in &statements {
             let mut q = sqlx::query(sql);
             for case_id in *chunk {
                 q = q.bind(case_id).bind(user_id).bind(role).bind(unit).bind(view.code()).bind(at);
             }
-            q.persistent(false).execute(&mut *tx).await?;
+            if let Some(token_hash) = session {
+                q = q.bind(token_hash);
+            }
+            written += q.persistent(false).execute(&mut *tx).await?.rows_affected();
         }
-        tx.commit().await
-    })
+        if written < cases.len() as u64 {
+            // The session ended meanwhile: no row, and nothing is shown.
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        written
+    });
+    if written < cases.len() as u64 {
+        return Err(AuditError::SessionEnded);
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -62,6 +62,49 @@ fn values(rows: usize, offset: usize, pg: bool) -> String {
         .join(", ")
 }
 
+/// `($1::text, $2::text, $3::bigint, …)`: the rows of a `VALUES` list read by a `SELECT`,
+/// typed (Postgres cannot infer parameter types there).
+fn values_typed(rows: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let n = r * 7;
+            format!(
+                "(${}::text, ${}::text, ${}::bigint, ${}::text, ${}::text, ${}::jsonb, ${}::jsonb)",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why a commit wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// Another commit took one of the cases' next sequences first.
+    #[error("concurrent change")]
+    Conflict,
+    /// The session the command came with has ended (logout, disabled, new grants).
+    #[error("the session has ended")]
+    SessionEnded,
+    #[error(transparent)]
+    Store(PersistenceError),
+}
+
+impl CommitError {
+    fn of(e: sqlx::Error) -> Self {
+        match conflict_or(e) {
+            PersistenceError::OptimisticLockError => Self::Conflict,
+            other => Self::Store(other),
+        }
+    }
+}
+
 fn conflict_or(e: sqlx::Error) -> PersistenceError {
     if let sqlx::Error::Database(d) = &e {
         let code = d.code();
@@ -88,37 +131,47 @@ impl EventRepository {
 
     /// Writes `events` (of one or several cases) and, when given, the access-log row of the
     /// answer, atomically: one statement on Postgres, one transaction on SQLite. A race on any
-    /// case's sequence writes nothing and answers `OptimisticLockError`.
+    /// case's sequence writes nothing and answers `Conflict`. With `session` (a token hash,
+    /// Postgres), the statement writes only while that session exists: a session ended on
+    /// another instance a moment ago cannot act through a cached copy of it here.
     pub async fn commit(
         &self,
         events: &[SerializedEvent],
         access: Option<&AccessRow>,
-    ) -> Result<(), PersistenceError> {
+        session: Option<&str>,
+    ) -> Result<(), CommitError> {
         if events.is_empty() {
             return Ok(());
         }
         match &self.db {
             Db::Postgres(pool) => {
-                let insert = format!(
-                    "INSERT INTO events ({COLUMNS}) VALUES {}",
-                    values(events.len(), 0, true)
-                );
+                let n = events.len() * 7;
+                let insert = match session {
+                    None => format!(
+                        "INSERT INTO events ({COLUMNS}) VALUES {}",
+                        values(events.len(), 0, true)
+                    ),
+                    Some(_) => format!(
+                        "INSERT INTO events ({COLUMNS}) SELECT * FROM (VALUES {}) AS v \
+                         WHERE EXISTS (SELECT 1 FROM sessions WHERE token_hash = ${} AND expires_at > now())",
+                        values_typed(events.len()),
+                        n + 1
+                    ),
+                };
+                let after = n + usize::from(session.is_some());
                 let sql = match access {
                     None => insert,
-                    Some(_) => {
-                        let n = events.len() * 7;
-                        format!(
-                            "WITH written AS ({insert}) INSERT INTO case_access_log \
-                             (case_id, user_id, role, unit_code, view, at) \
-                             VALUES (${}, ${}, ${}, ${}, ${}, ${})",
-                            n + 1,
-                            n + 2,
-                            n + 3,
-                            n + 4,
-                            n + 5,
-                            n + 6
-                        )
-                    }
+                    Some(_) => format!(
+                        "WITH written AS ({insert} RETURNING 1) INSERT INTO case_access_log \
+                         (case_id, user_id, role, unit_code, view, at) \
+                         SELECT ${}, ${}, ${}, ${}, ${}, ${} WHERE EXISTS (SELECT 1 FROM written)",
+                        after + 1,
+                        after + 2,
+                        after + 3,
+                        after + 4,
+                        after + 5,
+                        after + 6
+                    ),
                 };
                 let mut q = sqlx::query(&sql);
                 for e in events {
@@ -131,6 +184,9 @@ impl EventRepository {
                         .bind(e.payload.to_string())
                         .bind(e.metadata.to_string());
                 }
+                if let Some(token_hash) = session {
+                    q = q.bind(token_hash);
+                }
                 if let Some(a) = access {
                     q = q
                         .bind(a.case_id)
@@ -141,7 +197,14 @@ impl EventRepository {
                         .bind(a.at);
                 }
                 // Autocommit: the statement is its own transaction, one durable commit.
-                q.execute(pool).await.map_err(conflict_or)?;
+                let written = q
+                    .execute(pool)
+                    .await
+                    .map_err(CommitError::of)?
+                    .rows_affected();
+                if session.is_some() && written == 0 {
+                    return Err(CommitError::SessionEnded);
+                }
             }
             Db::Sqlite(pool) => {
                 let sql = format!(
@@ -151,7 +214,7 @@ impl EventRepository {
                 let mut tx = pool
                     .begin_with("BEGIN IMMEDIATE")
                     .await
-                    .map_err(conflict_or)?;
+                    .map_err(CommitError::of)?;
                 let mut q = sqlx::query(&sql);
                 for e in events {
                     q = q
@@ -163,7 +226,7 @@ impl EventRepository {
                         .bind(e.payload.to_string())
                         .bind(e.metadata.to_string());
                 }
-                q.execute(&mut *tx).await.map_err(conflict_or)?;
+                q.execute(&mut *tx).await.map_err(CommitError::of)?;
                 if let Some(a) = access {
                     sqlx::query(
                         "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) \
@@ -177,9 +240,9 @@ impl EventRepository {
                     .bind(a.at)
                     .execute(&mut *tx)
                     .await
-                    .map_err(conflict_or)?;
+                    .map_err(CommitError::of)?;
                 }
-                tx.commit().await.map_err(conflict_or)?;
+                tx.commit().await.map_err(CommitError::of)?;
             }
         }
         Ok(())
@@ -287,7 +350,11 @@ impl PersistedEventRepository for EventRepository {
                 "casebook keeps no snapshots".into(),
             ));
         }
-        self.commit(events, None).await
+        self.commit(events, None, None).await.map_err(|e| match e {
+            CommitError::Conflict => PersistenceError::OptimisticLockError,
+            CommitError::SessionEnded => PersistenceError::UnknownError(e.into()),
+            CommitError::Store(e) => e,
+        })
     }
 
     async fn stream_events<A: Aggregate>(

@@ -9,6 +9,7 @@ pub mod child_searches;
 pub mod events;
 pub mod idempotency;
 pub mod login_attempts;
+pub mod session_cache;
 pub mod sessions;
 pub mod units;
 pub mod users;

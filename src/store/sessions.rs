@@ -1,5 +1,6 @@
 //! Sessions: opaque bearer tokens, stored only as their SHA-256 hash, with an expiry.
 
+use super::session_cache::{Announce, SessionCache};
 use chrono::{DateTime, Utc};
 use projections::{with_db, Db};
 use uuid::Uuid;
@@ -23,23 +24,25 @@ pub async fn create(
         .map(|_| ()))
 }
 
-/// The user of a live session, with its grants, in one round trip: unexpired, and the user not
-/// disabled. This runs on every authenticated request.
-pub async fn caller(
+/// The user of a live session, with its grants, and when the session expires, in one round
+/// trip: unexpired, and the user not disabled. Every authenticated request needs it (through
+/// [`super::session_cache::SessionCache::caller`]).
+pub async fn caller_until(
     db: &Db,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<super::users::User>, sqlx::Error> {
+) -> Result<Option<(super::users::User, DateTime<Utc>)>, sqlx::Error> {
     use aggregates::codes::{Code, Role};
     use aggregates::policy::Grant;
     use aggregates::units::UnitCode;
     use sqlx::Row;
-    const SQL: &str = "SELECT u.id, u.username, u.display_name, u.must_change_password, u.created_at, u.updated_at, g.role, g.unit_code \
+    const SQL: &str = "SELECT u.id, u.username, u.display_name, u.must_change_password, u.created_at, u.updated_at, g.role, g.unit_code, s.expires_at \
         FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN user_grants g ON g.user_id = u.id \
         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = $3";
     with_db!(db, pool => {
         let rows = sqlx::query(SQL).bind(token_hash).bind(now).bind(false).fetch_all(pool).await?;
         let Some(first) = rows.first() else { return Ok(None) };
+        let expires_at: DateTime<Utc> = first.try_get("expires_at")?;
         let mut user = super::users::User {
             id: first.try_get("id")?,
             username: first.try_get("username")?,
@@ -59,16 +62,29 @@ pub async fn caller(
                 }
             }
         }
-        Ok(Some(user))
+        Ok(Some((user, expires_at)))
     })
 }
 
-pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
-    with_db!(db, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(pool)
-        .await
-        .map(|_| ()))
+/// Logout: the session ends, on every instance at once (see `session_cache`).
+pub async fn delete(db: &Db, cache: &SessionCache, token_hash: &str) -> Result<(), sqlx::Error> {
+    let ended: Option<Uuid> = with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let user: Option<Uuid> = sqlx::query_scalar(
+            "DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(user) = user {
+            tx.announce(user).await?;
+        }
+        tx.commit().await?;
+        user
+    });
+    if let Some(user) = ended {
+        cache.evict_user(user);
+    }
+    Ok(())
 }
 
 pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {

@@ -1,6 +1,7 @@
 //! User accounts and their (role, unit) grants.
 
 use super::account_events::{insert_account_event, unit_trail, Audit, Change};
+use super::session_cache::{Announce, SessionCache};
 use aggregates::codes::{Code, Role};
 use aggregates::policy::Grant;
 use aggregates::units::UnitCode;
@@ -279,6 +280,7 @@ fn changes_of(before: &User, c: &UserChanges<'_>) -> Vec<Change> {
 /// entry). A new password is one-time. `Ok(false)` when there is no such user.
 pub async fn update(
     db: &Db,
+    cache: &SessionCache,
     id: Uuid,
     c: &UserChanges<'_>,
     audit: &Audit,
@@ -349,15 +351,20 @@ pub async fn update(
                 insert_account_event!(&mut *tx, audit, c.now, id, before.username.as_str(), &units, change)?;
             }
         }
+        // Every instance forgets the user's cached sessions (grants, name, state changed).
+        tx.announce(id).await?;
         tx.commit().await?;
-        Ok(true)
-    })
+        Ok::<_, sqlx::Error>(())
+    })?;
+    cache.evict_user(id);
+    Ok(true)
 }
 
 /// The user replaces its own password: the one-time flag goes, every other session of the
 /// account ends, and the trail says so.
 pub async fn change_own_password(
     db: &Db,
+    cache: &SessionCache,
     user: &User,
     hash: &str,
     keep_session: &str,
@@ -377,9 +384,12 @@ pub async fn change_own_password(
             serde_json::json!({"replaced_one_time_password": was_one_time, "other_sessions_ended": ended}),
         );
         insert_account_event!(&mut *tx, audit, now, user.id, user.username.as_str(), &units, change)?;
+        tx.announce(user.id).await?;
         tx.commit().await?;
-        Ok(())
-    })
+        Ok::<_, sqlx::Error>(())
+    })?;
+    cache.evict_user(user.id);
+    Ok(())
 }
 
 /// The units of a user's grants with their ancestors, for a trail entry written on its own.
@@ -391,6 +401,7 @@ pub async fn trail_units(db: &Db, user: &User) -> Result<String, sqlx::Error> {
 /// even when there was none to end. `Ok(None)` when there is no such user.
 pub async fn end_sessions(
     db: &Db,
+    cache: &SessionCache,
     id: Uuid,
     audit: &Audit,
     now: DateTime<Utc>,
@@ -399,13 +410,16 @@ pub async fn end_sessions(
         return Ok(None);
     };
     let units = trail_units(db, &user).await?;
-    with_db!(db, pool => {
+    let ended = with_db!(db, pool => {
         let mut tx = pool.begin().await?;
         let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(id).execute(&mut *tx).await?.rows_affected();
         let change = Change::new("sessions_ended", serde_json::json!({"count": ended, "requested": true}));
         insert_account_event!(&mut *tx, audit, now, id, user.username.as_str(), &units, change)?;
+        tx.announce(id).await?;
         tx.commit().await?;
-        Ok(Some(ended))
-    })
+        Ok::<_, sqlx::Error>(ended)
+    })?;
+    cache.evict_user(id);
+    Ok(Some(ended))
 }

@@ -203,7 +203,9 @@ impl FromRequest for Staff {
                 .filter(|t| (16..=256).contains(&t.len()))
                 .ok_or(WebError::Login)?;
             let token_hash = auth::token_hash(&token);
-            let user = sessions::caller(&state.db, &token_hash, Utc::now())
+            let user = state
+                .sessions
+                .caller(&state.db, &token_hash, Utc::now())
                 .await
                 .map_err(|e| WebError::Internal(e.to_string()))?
                 .ok_or(WebError::Login)?;
@@ -335,7 +337,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, WebError> {
     let pairs = form_pairs(body).await?;
     staff.check(&req, &pairs)?;
-    sessions::delete(&state.db, &staff.caller.token_hash)
+    sessions::delete(&state.db, &state.sessions, &staff.caller.token_hash)
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?;
     let mut gone = session_cookie("", chrono::Duration::zero());

@@ -41,6 +41,7 @@ mod routes;
 mod second_reading;
 mod second_reading_hotline;
 mod service;
+mod session_cache;
 mod statistics;
 mod views;
 mod walk_cases;

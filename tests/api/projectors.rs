@@ -130,6 +130,7 @@ async fn views_catch_up_after_a_crash_between_commit_and_projection(store: Store
         client_request_id: None,
         recorded_at: now,
         idempotency_key: None,
+        session: None,
     };
     let events = commands
         .execute(uuid::Uuid::parse_str(&id).unwrap(), command, &base, None)

@@ -6,7 +6,7 @@
 use crate::both_stores;
 use crate::helpers::*;
 use casebook::store::access_log::CaseView;
-use casebook::store::events::{AccessRow, EventRepository};
+use casebook::store::events::{AccessRow, CommitError, EventRepository};
 use cqrs_es::persist::{PersistedEventRepository, PersistenceError, SerializedEvent};
 use projections::Db;
 use serde_json::json;
@@ -76,6 +76,7 @@ async fn the_repository_keeps_the_schema_and_conflicts_of_the_crates(store: Stor
             event(&case, 3, "ba"),
         ],
         Some(&access),
+        None,
     )
     .await
     .unwrap();
@@ -103,7 +104,9 @@ async fn the_repository_keeps_the_schema_and_conflicts_of_the_crates(store: Stor
 
     // A race on sequence 5, whichever wrote first: the loser gets the optimistic-lock error
     // and writes nothing — not its events, not its access-log row.
-    ours.commit(&[event(&case, 5, "năm")], None).await.unwrap();
+    ours.commit(&[event(&case, 5, "năm")], None, None)
+        .await
+        .unwrap();
     assert!(matches!(
         crate_repository_write(&db, &[event(&case, 5, "khác")]).await,
         Err(PersistenceError::OptimisticLockError)
@@ -115,12 +118,10 @@ async fn the_repository_keeps_the_schema_and_conflicts_of_the_crates(store: Stor
         .commit(
             &[event(&case, 6, "khác"), event(&case, 7, "bảy")],
             Some(&access),
+            None,
         )
         .await;
-    assert!(
-        matches!(lost, Err(PersistenceError::OptimisticLockError)),
-        "{lost:?}"
-    );
+    assert!(matches!(lost, Err(CommitError::Conflict)), "{lost:?}");
     let read = ours.get_events::<aggregates::Case>(&case).await.unwrap();
     assert_eq!(read.len(), 6, "nothing of the losing commit");
     assert_eq!(read[5].payload, json!({"NoteAdded": {"text": "sáu"}}));

@@ -11,7 +11,7 @@
 
 use super::Dialect;
 use crate::args;
-use crate::sql::{Arg, Col, Conn};
+use crate::sql::{Arg, Col, Conn, Rows};
 use aggregates::identity::{compare, Folded, Keys, Level, MatchRules, Person};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -21,8 +21,11 @@ pub const NAME: &str = "duplicates";
 pub const VERSION: i32 = 1;
 pub const TABLES: &[&str] = &["possible_duplicates", "duplicate_matcher"];
 
-/// A case's candidates scored at most (a commune's open cases sharing a name key).
-const MAX_CANDIDATES: i64 = 5_000;
+/// A case's candidates scored at most: the open cases of its commune sharing a name key. Real
+/// communes have tens of open cases; a cap keeps a pathological one (hundreds of open cases of
+/// children with one name) from making the matcher's transaction long, which would hold back
+/// every projection behind it (Postgres projects only below the oldest open transaction).
+const MAX_CANDIDATES: i64 = 200;
 
 pub fn ddl(d: Dialect) -> Vec<String> {
     let (uuid, ts, real) = match d {
@@ -145,6 +148,21 @@ pub async fn recompute<C: Conn>(
         .map(|(other, _, _)| other)
         .collect();
     let own_keys = Keys::from_folded(&folded, rules);
+    let mut pairs = Rows::new(
+        "possible_duplicates",
+        &[
+            "case_a",
+            "case_b",
+            "unit",
+            "level",
+            "score",
+            "summary_vi",
+            "summary_en",
+            "reasons",
+            "found_at",
+        ],
+        "",
+    );
     let mut found = 0;
     for row in candidates {
         let (Some(other), Some(other_folded)) = (row[0].uuid(), row[2].text()) else {
@@ -174,29 +192,21 @@ pub async fn recompute<C: Conn>(
                 en: r.en.clone(),
             })
             .collect();
-        c.exec(
-            "INSERT INTO possible_duplicates \
-                (case_a, case_b, unit, level, score, summary_vi, summary_en, reasons, found_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (case_a, case_b) DO UPDATE SET unit = excluded.unit, \
-                level = excluded.level, score = excluded.score, \
-                summary_vi = excluded.summary_vi, summary_en = excluded.summary_en, \
-                reasons = excluded.reasons, found_at = excluded.found_at",
-            args![
-                a,
-                b,
-                unit.clone(),
-                level_code(level),
-                Arg::Real(comparison.score),
-                comparison.summary(false),
-                comparison.summary(true),
-                serde_json::to_string(&reasons).unwrap_or_default(),
-                at
-            ],
-        )
-        .await?;
+        pairs.push(args![
+            a,
+            b,
+            unit.clone(),
+            level_code(level),
+            Arg::Real(comparison.score),
+            comparison.summary(false),
+            comparison.summary(true),
+            serde_json::to_string(&reasons).unwrap_or_default(),
+            at
+        ]);
         found += 1;
     }
+    // The case's pairs were deleted above: one multi-row insert, no conflict possible.
+    pairs.flush(c).await?;
     Ok(found)
 }
 
