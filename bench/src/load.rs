@@ -125,7 +125,8 @@ fn report(commune: &str, n: u64) -> Value {
         "received_at": minutes_ago(3), "intake_point": "hotline_111", "channel": "phone",
         "target_group": "abused", "incident_unit": commune, "description": "Báo tin qua điện thoại",
         "abuse_types": ["violence"], "abuse_environment": "family",
-        "children": [{"full_name": format!("Trẻ em mới {n}"), "estimated_age": 8, "sex": "female"}]
+        "children": [{"full_name": crate::preload::child_name(n.wrapping_add(1 << 40), true),
+                      "estimated_age": 8, "sex": "female"}]
     })
 }
 

@@ -213,7 +213,7 @@ pub fn build_case(
             immediate_danger: Some(false),
             special_circumstances: vec![],
             child: Child {
-                full_name: Some(short(&format!("Trẻ em số {number}"))),
+                full_name: Some(short(&child_name(number as u64, sex == Sex::Female))),
                 estimated_age: Some(u8::try_from(number % 17).unwrap_or(9)),
                 sex,
                 ..Child::default()
@@ -416,4 +416,98 @@ pub async fn preload(
         events,
         seconds: started.elapsed().as_secs_f64(),
     }
+}
+
+/// A child's name as the registers hold them: a family name, a middle name and a given name,
+/// chosen from common ones by `n` (Kinh and the north-west's Thái, Mông, Dao, Giáy names), so
+/// that the matcher meets what it meets in a real store — mostly different children, and some
+/// children of the same name in one commune — rather than names told apart by a number (which
+/// the name folding drops, as it drops the digits of VNI typing).
+pub fn child_name(n: u64, female: bool) -> String {
+    const FAMILY: &[&str] = &[
+        "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương",
+        "Lò", "Lường", "Quàng", "Cầm", "Tòng", "Điêu", "Vàng", "Giàng", "Thào", "Sùng", "Chảo",
+        "Tẩn", "Lý", "Hà", "Mùa", "Lầu",
+    ];
+    const FEMALE_MIDDLE: &[&str] = &["Thị", "Ngọc", "Thu", "Minh", "Phương", "Mỹ"];
+    const MALE_MIDDLE: &[&str] = &["Văn", "Đức", "Minh", "Quang", "A", "Thành"];
+    const FEMALE: &[&str] = &[
+        "Mai",
+        "Lan",
+        "Hoa",
+        "Hương",
+        "Huệ",
+        "Hà",
+        "Linh",
+        "Trang",
+        "Thảo",
+        "Ngọc",
+        "Yến",
+        "Nhung",
+        "Dung",
+        "Hạnh",
+        "Hằng",
+        "Thủy",
+        "Vân",
+        "Nga",
+        "Loan",
+        "Phượng",
+        "Quỳnh",
+        "Diệp",
+        "Chi",
+        "Giang",
+        "Hiền",
+        "Hồng",
+        "Khánh",
+        "Liên",
+        "Ly",
+        "My",
+        "Nhi",
+        "Oanh",
+        "Tâm",
+        "Thanh",
+        "Thơ",
+        "Tiên",
+        "Trâm",
+        "Uyên",
+        "Vy",
+        "Xuân",
+        "Ánh",
+        "Bích",
+        "Cúc",
+        "Dịu",
+        "Đào",
+        "Gấm",
+        "Hiên",
+        "Kiều",
+        "Lụa",
+        "Mơ",
+        "Na",
+        "Páo",
+        "Sua",
+        "Súa",
+        "Dợ",
+        "Chá",
+        "Mỷ",
+        "Pằng",
+        "Sinh",
+        "Xuyến",
+    ];
+    const MALE: &[&str] = &[
+        "Nam", "Hùng", "Dũng", "Tuấn", "Minh", "Hải", "Long", "Sơn", "Thắng", "Trung", "Phong",
+        "Quân", "Bình", "Cường", "Đạt", "Đức", "Giang", "Hiếu", "Hòa", "Huy", "Khải", "Khoa",
+        "Lâm", "Lộc", "Mạnh", "Nghĩa", "Phúc", "Quang", "Tài", "Thành", "Thịnh", "Toàn", "Trí",
+        "Tú", "Việt", "Vinh", "Páo", "Dính", "Chứ", "Sử", "Lử", "Tủa", "Vảng", "Pó", "Sếnh",
+        "Chinh", "Kiên", "Lợi", "Nhật", "Phát", "Sang", "Tâm", "Thái", "Thiện", "Tiến", "Tín",
+        "Tùng", "Vĩnh", "Xuân", "Yên",
+    ];
+    // A multiplicative hash spreads consecutive numbers over the whole space.
+    let h = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let pick = |list: &[&'static str], shift: u32| list[((h >> shift) as usize) % list.len()];
+    let (middle, given) = if female {
+        (pick(FEMALE_MIDDLE, 20), pick(FEMALE, 40))
+    } else {
+        (pick(MALE_MIDDLE, 20), pick(MALE, 40))
+    };
+    format!("{} {middle} {given}", pick(FAMILY, 8))
 }

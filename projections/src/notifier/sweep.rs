@@ -119,9 +119,13 @@ pub struct Swept {
     pub written: Written,
 }
 
+// Only deadlines that can still give a message: due soon since the notifier started, or due
+// recently enough that being overdue, or a working day overdue, falls after it (a working day
+// after a due time is never more than 15 calendar days later, Tết included). Older overdue
+// deadlines of a large store are not read on every sweep.
 const OPEN: &str = "SELECT d.case_id, c.case_number, d.deadline_id, d.rule_id, d.due_at, d.due_soon_at, \
     d.acting_unit, c.assigned_to FROM case_deadlines d JOIN case_summaries c ON c.case_id = d.case_id \
-    WHERE d.outcome IS NULL AND d.due_soon_at <= $1";
+    WHERE d.outcome IS NULL AND d.due_soon_at <= $1 AND (d.due_soon_at >= $2 OR d.due_at >= $3)";
 
 /// Sweeps the deadline view at `at.now` (business time).
 pub async fn sweep(
@@ -135,7 +139,7 @@ pub async fn sweep(
     };
     let rows = crate::with_db!(db, pool => {
         let mut conn = pool.acquire().await?;
-        Conn::fetch(&mut *conn, OPEN, args![at.now], &[
+        Conn::fetch(&mut *conn, OPEN, args![at.now, since, since - chrono::Duration::days(15)], &[
             Col::Uuid, Col::Text, Col::Text, Col::Text, Col::Time, Col::Time, Col::Text, Col::Uuid,
         ]).await?
     });
