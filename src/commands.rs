@@ -3,6 +3,7 @@
 //! loaded and committed envelopes (the answer is rendered from them without a second read) and
 //! runs no cqrs-es query: views are fed by the projector from the log.
 
+use crate::case_cache::CaseCache;
 use crate::store::access_log::CaseView;
 use crate::store::events::{AccessRow, CaseEventStore, EventRepository};
 use aggregates::case::{Case, CaseCommand, CaseError, CaseEvent, CaseServices};
@@ -119,6 +120,8 @@ pub struct CaseCommands {
     services: CaseServices,
     /// Wakes the in-process projector after a commit.
     committed: Arc<Wakeup>,
+    /// Recently commanded cases' streams.
+    cache: CaseCache,
 }
 
 fn recorded(envelope: EventEnvelope<Case>) -> Result<RecordedEvent, ExecError> {
@@ -141,12 +144,14 @@ impl CaseCommands {
         repo: EventRepository,
         services: CaseServices,
         committed: Arc<Wakeup>,
+        cache: CaseCache,
     ) -> Self {
         Self {
             store,
             repo,
             services,
             committed,
+            cache,
         }
     }
 
@@ -164,6 +169,10 @@ impl CaseCommands {
     /// `answer`, the answer will show the case: when the actor may read the case after the
     /// command, that disclosure's access-log row is committed with the events (one statement),
     /// so there is no answer without its row and no row without the command.
+    ///
+    /// The command is decided on the case's stream from the cache when it holds it; a refusal
+    /// or a conflict decided on it may come from a stale stream, so the command is then decided
+    /// again on the stream as stored (see `case_cache`).
     pub async fn execute(
         &self,
         case_id: Uuid,
@@ -171,11 +180,35 @@ impl CaseCommands {
         base: &MetadataBase,
         answer: Option<CaseView>,
     ) -> Result<Executed, ExecError> {
+        if let Some(cached) = self.cache.get(case_id) {
+            match self
+                .execute_on(case_id, cached, command.clone(), base, answer)
+                .await
+            {
+                Err(ExecError::Refused(_) | ExecError::Conflict) => self.cache.evict(case_id),
+                done => return done,
+            }
+        }
+        let loaded = Arc::new(self.load(case_id).await?);
+        self.execute_on(case_id, loaded, command, base, answer)
+            .await
+    }
+
+    /// [`CaseCommands::execute`] on the stream `loaded`; the stream after the command is cached.
+    async fn execute_on(
+        &self,
+        case_id: Uuid,
+        loaded: Arc<Vec<RecordedEvent>>,
+        command: CaseCommand,
+        base: &MetadataBase,
+        answer: Option<CaseView>,
+    ) -> Result<Executed, ExecError> {
         let actor = command.actor.clone();
-        let (mut events, decided, after) = self.decide_on(case_id, command, base).await?;
+        let (decided, after) = self.decide_from(case_id, &loaded, command, base).await?;
         if decided.is_empty() {
+            self.cache.put(case_id, loaded.clone());
             return Ok(Executed {
-                events,
+                events: loaded.as_ref().clone(),
                 audited: false,
             });
         }
@@ -196,26 +229,29 @@ impl CaseCommands {
             .commit(&serialized, access.as_ref(), base.session.as_deref())
             .await?;
         self.committed.ping();
+        let mut events = loaded.as_ref().clone();
         for envelope in decided {
             events.push(recorded(envelope)?);
         }
+        let events = Arc::new(events);
+        self.cache.put(case_id, events.clone());
         Ok(Executed {
-            events,
+            events: Arc::unwrap_or_clone(events),
             audited: access.is_some(),
         })
     }
 
-    /// Loads the case and lets the aggregate decide `command`: the loaded events, the new
-    /// envelopes numbered after them, and the case as it stands after them. No new envelope
-    /// when the command's Idempotency-Key already produced events on this case.
-    async fn decide_on(
+    /// Lets the aggregate decide `command` on the case's stream `events`: the new envelopes
+    /// numbered after them, and the case as it stands after them. No new envelope when the
+    /// command's Idempotency-Key already produced events on this case.
+    async fn decide_from(
         &self,
         case_id: Uuid,
+        events: &[RecordedEvent],
         command: CaseCommand,
         base: &MetadataBase,
-    ) -> Result<(Vec<RecordedEvent>, Vec<EventEnvelope<Case>>, Case), ExecError> {
-        let events = self.load(case_id).await?;
-        let mut aggregate = projections::record::fold(&events);
+    ) -> Result<(Vec<EventEnvelope<Case>>, Case), ExecError> {
+        let mut aggregate = projections::record::fold(events);
         // The grant the actor acts under; when there is none the aggregate refuses below.
         let grant = aggregate.scope().and_then(|scope| {
             authorize_on_case(&command.actor, command.action.required_action(), &scope)
@@ -229,7 +265,7 @@ impl CaseCommands {
                 e.metadata.actor_id == base.actor_id
                     && e.metadata.idempotency_key.as_deref() == Some(key)
             }) {
-                return Ok((events, Vec::new(), aggregate));
+                return Ok((Vec::new(), aggregate));
             }
         }
         let version = aggregate.version as usize;
@@ -252,7 +288,7 @@ impl CaseCommands {
         for envelope in &decided {
             after.apply(envelope.payload.clone());
         }
-        Ok((events, decided, after))
+        Ok((decided, after))
     }
 
     /// Commits what one report does, in one transaction: all or none. `attached` are reports
@@ -284,7 +320,13 @@ impl CaseCommands {
     ) -> Result<(), ExecError> {
         let mut envelopes = Vec::new();
         for (case_id, command) in attached {
-            envelopes.extend(self.decide_on(*case_id, command.clone(), base).await?.1);
+            let events = self.load(*case_id).await?;
+            let (decided, _) = self
+                .decide_from(*case_id, &events, command.clone(), base)
+                .await?;
+            // The cached stream of an attached case is now behind: the next command reloads.
+            self.cache.evict(*case_id);
+            envelopes.extend(decided);
         }
         for (case_id, command) in opened {
             envelopes.extend(self.decide_new(*case_id, command.clone(), base)?);

@@ -79,6 +79,10 @@ pub struct Settings {
     /// The webhook endpoints alerts are sent to (a JSON file; see README, "Alerts").
     #[arg(long, env = "CASEBOOK_WEBHOOKS", global = true)]
     pub webhooks: Option<PathBuf>,
+    /// Cases whose streams a server keeps in memory for the next command on them (0: none).
+    #[arg(long, env = "CASEBOOK_CASE_CACHE", global = true, default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub case_cache: u32,
     /// How often the deadline view is swept for deadlines due soon or overdue.
     #[arg(long, env = "CASEBOOK_NOTIFY_SWEEP_SECONDS", global = true, default_value_t = 60,
           value_parser = clap::value_parser!(u32).range(1..=3600))]
@@ -117,6 +121,7 @@ const KNOWN: &[&str] = &[
     "CASEBOOK_ALLOW_PLAIN_HTTP",
     "CASEBOOK_WEBHOOKS",
     "CASEBOOK_NOTIFY_SWEEP_SECONDS",
+    "CASEBOOK_CASE_CACHE",
     // Not a server setting: the browser tests save README screenshots when it is 1.
     "CASEBOOK_SCREENSHOTS",
 ];

@@ -194,6 +194,7 @@ pub async fn run(settings: &Settings) -> Result<DemoSummary, String> {
             repo,
             services,
             projections.wakeup(),
+            crate::case_cache::CaseCache::new(0),
         ),
         db: db.clone(),
         units: directory,

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod case_cache;
 pub mod cli;
 pub mod clock;
 pub mod commands;

@@ -201,6 +201,7 @@ impl Application {
             repo,
             services,
             projections.wakeup(),
+            crate::case_cache::CaseCache::new(settings.case_cache as usize),
         );
         let listener =
             TcpListener::bind(settings.listen).map_err(|source| StartupError::Listen {

@@ -37,3 +37,62 @@ macro_rules! with_db {
         }
     };
 }
+
+/// One follower of the event log at a time across instances (a projector, the duplicates
+/// matcher, the notifier), for the length of its transaction.
+///
+/// Postgres: an advisory transaction lock on a key derived from the follower's name. Unlike
+/// a row lock (`SELECT … FOR UPDATE` on the checkpoint), it takes no transaction id, so the
+/// follower's transaction does not hold back the horizon below which every projector reads
+/// the log (`pg_snapshot_xmin`) until it writes, at the end of its batch: the followers do not
+/// make one another lag. SQLite: the transaction began `IMMEDIATE` and holds the write lock.
+pub trait FollowerLock {
+    /// Takes the lock if it is free: `false` when another instance holds it.
+    fn try_lock_follower(
+        &mut self,
+        name: &str,
+    ) -> impl std::future::Future<Output = Result<bool, sqlx::Error>> + Send;
+
+    /// Waits for the lock (a rebuild swapping its tables in, a matcher restarting).
+    fn lock_follower(
+        &mut self,
+        name: &str,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+/// A stable 64-bit key for a follower's name (FNV-1a).
+pub fn follower_key(name: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in b"casebook follower ".iter().chain(name.as_bytes()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
+}
+
+impl FollowerLock for sqlx::PgConnection {
+    async fn try_lock_follower(&mut self, name: &str) -> Result<bool, sqlx::Error> {
+        sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(follower_key(name))
+            .fetch_one(self)
+            .await
+    }
+
+    async fn lock_follower(&mut self, name: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(follower_key(name))
+            .execute(self)
+            .await
+            .map(|_| ())
+    }
+}
+
+impl FollowerLock for sqlx::SqliteConnection {
+    async fn try_lock_follower(&mut self, _name: &str) -> Result<bool, sqlx::Error> {
+        Ok(true)
+    }
+
+    async fn lock_follower(&mut self, _name: &str) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+}

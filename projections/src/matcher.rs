@@ -10,7 +10,7 @@
 //! chunks that each commit with the pass's cursor; meanwhile the checkpoint stays at the start,
 //! so read-your-writes waits and `/ready` know the worklist is not complete yet.
 
-use crate::db::Db;
+use crate::db::{Db, FollowerLock};
 use crate::log::{LogError, LoggedEvent, Position};
 use crate::views::duplicates::{self, recompute};
 use crate::views::{identities, Dialect};
@@ -153,8 +153,7 @@ impl Matcher {
                 sqlx::query("INSERT INTO projection_checkpoints (name, version, tx, seq, updated_at) \
                     VALUES ($1, 0, 0, 0, $2) ON CONFLICT (name) DO NOTHING")
                     .bind(NAME).bind(Utc::now()).execute(&mut *tx).await?;
-                sqlx::query("SELECT 1 FROM projection_checkpoints WHERE name = $1 FOR UPDATE")
-                    .bind(NAME).execute(&mut *tx).await?;
+                tx.lock_follower(NAME).await?;
             }
             for table in duplicates::TABLES {
                 sqlx::query(&format!("DROP TABLE IF EXISTS {table}")).execute(&mut *tx).await?;
@@ -206,16 +205,16 @@ impl Matcher {
                 return Ok(Step::Idle);
             }
         }
-        let lock = match d {
-            Dialect::Postgres => {
-                "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED"
-            }
-            Dialect::Sqlite => "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1",
-        };
         crate::with_db!(db, pool => {
             let mut tx = pool.begin_with(begin_write(d)).await?;
-            let row: Option<(i32, i64, i64)> =
-                sqlx::query_as(lock).bind(NAME).fetch_optional(&mut *tx).await?;
+            if !tx.try_lock_follower(NAME).await? {
+                return Ok(Step::Idle);
+            }
+            let row: Option<(i32, i64, i64)> = sqlx::query_as(
+                "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1")
+                .bind(NAME)
+                .fetch_optional(&mut *tx)
+                .await?;
             let Some((version, at_tx, at_seq)) = row else {
                 return Ok(Step::Idle);
             };

@@ -1,10 +1,10 @@
 //! The projector: per projection, in one transaction, read the next batch of events after its
 //! checkpoint, apply them to the read tables, advance the checkpoint, commit. Each event is thus
 //! applied exactly once, whatever crashes. One projector per projection across instances: the
-//! checkpoint row is locked (`FOR UPDATE SKIP LOCKED` on Postgres; SQLite's single writer does
+//! follower's advisory lock is taken (`pg_try_advisory_xact_lock` on Postgres; SQLite's single writer does
 //! it there). Commits in this process and Postgres `NOTIFY` wake it; polling is the safety net.
 
-use crate::db::Db;
+use crate::db::{Db, FollowerLock};
 use crate::log::{self, LogError, LoggedEvent, Position};
 use crate::matcher::{Matcher, MatcherError, Step};
 use crate::sql::Conn;
@@ -295,18 +295,18 @@ impl Projections {
     pub async fn step(&self, view: View) -> Result<usize, ProjectorError> {
         let names = Names::live();
         let d = dialect(&self.db);
-        // Postgres: the row lock makes one projector per projection across instances; a
-        // locked row means another instance is at work. SQLite: the write lock does it.
-        let lock = match d {
-            Dialect::Postgres => {
-                "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED"
-            }
-            Dialect::Sqlite => "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1",
-        };
         let applied = crate::with_db!(&self.db, pool => {
             let mut tx = pool.begin_with(begin_write(d)).await?;
-            let row: Option<(i32, i64, i64)> =
-                sqlx::query_as(lock).bind(view.name()).fetch_optional(&mut *tx).await?;
+            // One projector per projection across instances; a held lock means another
+            // instance is at work (see `FollowerLock`).
+            if !tx.try_lock_follower(view.name()).await? {
+                return Ok(0);
+            }
+            let row: Option<(i32, i64, i64)> = sqlx::query_as(
+                "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1")
+                .bind(view.name())
+                .fetch_optional(&mut *tx)
+                .await?;
             let (version, at) = match row {
                 Some((version, tx, seq)) => (version, Position { tx, seq }),
                 None if d == Dialect::Postgres => return Ok(0),
@@ -610,8 +610,7 @@ impl Projections {
                 sqlx::query("INSERT INTO projection_checkpoints (name, version, tx, seq, updated_at) \
                     VALUES ($1, 0, 0, 0, $2) ON CONFLICT (name) DO NOTHING")
                     .bind(view.name()).bind(Utc::now()).execute(&mut *tx).await?;
-                sqlx::query("SELECT 1 FROM projection_checkpoints WHERE name = $1 FOR UPDATE")
-                    .bind(view.name()).execute(&mut *tx).await?;
+                tx.lock_follower(view.name()).await?;
             }
             loop {
                 let events = next_batch(&mut *tx, position, self.batch).await?;

@@ -7,6 +7,7 @@ mod activity;
 mod adversarial;
 mod alerts;
 mod bad_input;
+mod case_cache;
 mod children;
 mod clock;
 mod concurrency;

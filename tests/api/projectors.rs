@@ -101,6 +101,7 @@ async fn views_catch_up_after_a_crash_between_commit_and_projection(store: Store
         repo,
         casebook::startup::case_services(&settings).unwrap(),
         std::sync::Arc::new(projections::projector::Wakeup::default()),
+        casebook::case_cache::CaseCache::new(0),
     );
     let actor = aggregates::policy::Actor::new(
         cast.worker.id,

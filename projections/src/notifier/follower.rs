@@ -2,7 +2,7 @@
 //! checkpoint and, in one transaction, writes what the batch produces (here: messages, inbox rows,
 //! webhook deliveries, and what it knows of the batch's cases) and advances the checkpoint: a
 //! crash before the commit leaves no message and the old checkpoint; after it, both. One
-//! follower runs at a time across instances (`FOR UPDATE SKIP LOCKED` on its checkpoint row on
+//! follower runs at a time across instances (an advisory transaction lock, `FollowerLock`, on
 //! Postgres; SQLite's single writer).
 //!
 //! Unlike a view it is never rebuilt: replaying the log would send every alert of the past
@@ -12,7 +12,7 @@ use super::outbox::{self, Stamp, Units, Written};
 use super::rules::{self, CaseFacts};
 use super::{NotifierError, Route};
 use crate::args;
-use crate::db::Db;
+use crate::db::{Db, FollowerLock};
 use crate::log::{self, LoggedEvent, Position};
 use crate::sql::{Arg, Col, Conn, Rows};
 use crate::views::Dialect;
@@ -102,15 +102,19 @@ impl Follower {
     /// Nothing to do (or another instance at work): `events == 0`.
     pub async fn step(&self, at: Stamp) -> Result<Step, NotifierError> {
         let d = dialect(&self.db);
-        let lock = match d {
-            Dialect::Postgres => {
-                "SELECT tx, seq FROM notifier_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED"
-            }
-            Dialect::Sqlite => "SELECT tx, seq FROM notifier_checkpoints WHERE name = $1",
-        };
         crate::with_db!(&self.db, pool => {
             let mut tx = pool.begin_with(begin_write(d)).await?;
-            let row = Conn::fetch(&mut *tx, lock, args![NAME], &[Col::Int, Col::Int]).await?;
+            // One notifier across instances (see `FollowerLock`).
+            if !tx.try_lock_follower(NAME).await? {
+                return Ok(Step::default());
+            }
+            let row = Conn::fetch(
+                &mut *tx,
+                "SELECT tx, seq FROM notifier_checkpoints WHERE name = $1",
+                args![NAME],
+                &[Col::Int, Col::Int],
+            )
+            .await?;
             let Some(row) = row.first() else {
                 return match d {
                     Dialect::Postgres => Ok(Step::default()),
