@@ -611,12 +611,18 @@ async fn main() {
 
     // PostgreSQL
     eprintln!("starting PostgreSQL");
-    let pg = casebook::testing::PgServer::start(&[
+    // BENCH_PG_STATS=<file>: the statements of the command phase (pg_stat_statements) go there.
+    let pg_stats = std::env::var("BENCH_PG_STATS").ok();
+    let mut pg_settings = vec![
         "fsync=on",
         "synchronous_commit=on",
         "shared_buffers=256MB",
         "max_connections=200",
-    ]);
+    ];
+    if pg_stats.is_some() {
+        pg_settings.push("shared_preload_libraries=pg_stat_statements");
+    }
+    let pg = casebook::testing::PgServer::start(&pg_settings);
     let admin = sqlx::PgPool::connect(&pg.url("postgres"))
         .await
         .expect("connect");
@@ -702,9 +708,16 @@ async fn main() {
             .spawn()
             .expect("perf")
     });
+    let workers_ready = workers(&db, &server.base, &people, args.clients).await;
+    if pg_stats.is_some() {
+        projections::with_db!(&db, pool => {
+            sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").execute(pool).await.expect("extension");
+            sqlx::query("SELECT pg_stat_statements_reset()").execute(pool).await.expect("reset");
+        });
+    }
     let commands = load::run(
         &server.base,
-        workers(&db, &server.base, &people, args.clients).await,
+        workers_ready,
         &supervisor,
         &LoadConfig {
             label: "postgres commands".into(),
@@ -717,6 +730,24 @@ async fn main() {
     eprintln!("  {}", commands.commands.summary());
     if let Some(mut perf) = perf {
         let _ = perf.wait();
+    }
+    if let Some(file) = &pg_stats {
+        let rows: Vec<(i64, f64, String)> = projections::with_db!(&db, pool => sqlx::query_as(
+            "SELECT calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) \
+             FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 60")
+            .fetch_all(pool)
+            .await
+            .expect("statements"));
+        let ops = commands.commands.count().max(1) as f64;
+        let mut out = format!("{} commands\ncalls/command  ms total  statement\n", ops);
+        for (calls, ms, query) in rows {
+            out.push_str(&format!(
+                "{:>8.2} {:>10.1}  {query}\n",
+                calls as f64 / ops,
+                ms
+            ));
+        }
+        std::fs::write(file, out).expect("BENCH_PG_STATS file");
     }
 
     // The mixed load, with the lag probe and memory sampling beside it.

@@ -252,15 +252,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/reports", web::post().to(cases::report))
             .route("/children/matches", web::post().to(children::matches))
             .route("/children/duplicates", web::get().to(children::duplicates))
-            .route("/cases/{id}/child-link", web::post().to(child_links::link))
-            .route(
-                "/cases/{id}/child-unlink",
-                web::post().to(child_links::unlink),
-            )
-            .route(
-                "/cases/{id}/child-distinct",
-                web::post().to(child_links::distinct),
-            )
             .route("/cases", web::get().to(reads::list_cases))
             .route("/caseload", web::get().to(reads::caseload))
             .route("/deadlines", web::get().to(reads::deadlines))
@@ -286,70 +277,52 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/cases/by-number/{number}",
                 web::get().to(cases::get_by_number),
             )
-            .route("/cases/{id}", web::get().to(cases::get_case))
-            .route("/cases/{id}/history", web::get().to(cases::history))
-            .route("/cases/{id}/access-log", web::get().to(cases::access_log))
-            .route("/cases/{id}/dossier", web::get().to(dossier::dossier))
-            .route("/cases/{id}/assignment", web::post().to(cases::assignment))
-            .route("/cases/{id}/transfer", web::post().to(cases::transfer))
-            .route(
-                "/cases/{id}/initial-assessment",
-                web::post().to(cases::initial_assessment),
-            )
-            .route(
-                "/cases/{id}/urgent-measures",
-                web::post().to(cases::urgent_measures),
-            )
-            .route("/cases/{id}/separation", web::post().to(cases::separation))
-            .route(
-                "/cases/{id}/separation/extension",
-                web::post().to(cases::separation_extension),
-            )
-            .route(
-                "/cases/{id}/separation/end",
-                web::post().to(cases::separation_end),
-            )
-            .route(
-                "/cases/{id}/detailed-assessment",
-                web::post().to(cases::detailed_assessment),
-            )
-            .route(
-                "/cases/{id}/needs-meeting",
-                web::post().to(cases::needs_meeting),
-            )
-            .route("/cases/{id}/plan", web::post().to(cases::plan))
-            .route(
-                "/cases/{id}/plan/decision",
-                web::post().to(cases::plan_decision),
-            )
-            .route("/cases/{id}/services", web::post().to(cases::services))
-            .route("/cases/{id}/referrals", web::post().to(cases::referrals))
-            .route(
-                "/cases/{id}/court-petitions",
-                web::post().to(cases::court_petition),
-            )
-            .route(
-                "/cases/{id}/court-orders",
-                web::post().to(cases::court_order),
-            )
-            .route("/cases/{id}/review", web::post().to(cases::review))
-            .route(
-                "/cases/{id}/closure/proposal",
-                web::post().to(cases::closure_proposal),
-            )
-            .route("/cases/{id}/closure", web::post().to(cases::closure))
-            .route("/cases/{id}/notes", web::post().to(cases::notes))
-            .route(
-                "/cases/{id}/hotline-support",
-                web::post().to(cases::hotline_support),
-            )
-            .route(
-                "/cases/{id}/hotline-support/withdrawal",
-                web::post().to(cases::hotline_support_withdrawal),
-            )
-            .route(
-                "/cases/{id}/corrections",
-                web::post().to(cases::corrections),
+            // The commands and reads of one case, matched as one scope: the router tries the
+            // case's routes only when the path is a case's (after `by-number` above).
+            .service(
+                web::scope("/cases/{id}")
+                    .route("/child-link", web::post().to(child_links::link))
+                    .route("/child-unlink", web::post().to(child_links::unlink))
+                    .route("/child-distinct", web::post().to(child_links::distinct))
+                    .route("", web::get().to(cases::get_case))
+                    .route("/history", web::get().to(cases::history))
+                    .route("/access-log", web::get().to(cases::access_log))
+                    .route("/dossier", web::get().to(dossier::dossier))
+                    .route("/assignment", web::post().to(cases::assignment))
+                    .route("/transfer", web::post().to(cases::transfer))
+                    .route(
+                        "/initial-assessment",
+                        web::post().to(cases::initial_assessment),
+                    )
+                    .route("/urgent-measures", web::post().to(cases::urgent_measures))
+                    .route("/separation", web::post().to(cases::separation))
+                    .route(
+                        "/separation/extension",
+                        web::post().to(cases::separation_extension),
+                    )
+                    .route("/separation/end", web::post().to(cases::separation_end))
+                    .route(
+                        "/detailed-assessment",
+                        web::post().to(cases::detailed_assessment),
+                    )
+                    .route("/needs-meeting", web::post().to(cases::needs_meeting))
+                    .route("/plan", web::post().to(cases::plan))
+                    .route("/plan/decision", web::post().to(cases::plan_decision))
+                    .route("/services", web::post().to(cases::services))
+                    .route("/referrals", web::post().to(cases::referrals))
+                    .route("/court-petitions", web::post().to(cases::court_petition))
+                    .route("/court-orders", web::post().to(cases::court_order))
+                    .route("/review", web::post().to(cases::review))
+                    .route("/closure/proposal", web::post().to(cases::closure_proposal))
+                    .route("/closure", web::post().to(cases::closure))
+                    .route("/notes", web::post().to(cases::notes))
+                    .route("/hotline-support", web::post().to(cases::hotline_support))
+                    .route(
+                        "/hotline-support/withdrawal",
+                        web::post().to(cases::hotline_support_withdrawal),
+                    )
+                    .route("/corrections", web::post().to(cases::corrections))
+                    .default_service(web::to(not_found)),
             )
             .default_service(web::to(not_found)),
     )

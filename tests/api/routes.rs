@@ -134,23 +134,66 @@ pub fn matrix_routes() -> BTreeSet<(String, String)> {
     all
 }
 
-/// The routes `src/http/mod.rs` registers, read from its source: `.route("<path>", web::<method>()`.
+/// The routes `src/http/mod.rs` registers, read from its source: `.route("<path>",
+/// web::<method>()`, prefixed with the path of the `web::scope("<prefix>")` they are chained
+/// on inside `/api/v1` (a scope ends where the parenthesis it was opened in closes).
 fn router_routes() -> BTreeSet<(String, String)> {
     let source = include_str!("../../src/http/mod.rs");
+    let source = &source[source.find("pub fn routes(").expect("the routes function")..];
     let mut routes = BTreeSet::new();
-    let mut rest = source;
-    while let Some(at) = rest.find(".route(") {
-        rest = &rest[at + ".route(".len()..];
-        let open = rest.find('"').expect("a route path");
-        let close = open + 1 + rest[open + 1..].find('"').expect("a closed path");
-        let path = &rest[open + 1..close];
-        let after = &rest[close + 1..];
-        let web = after.find("web::").expect("a route method");
-        let method: String = after[web + 5..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphabetic())
-            .collect();
-        routes.insert((method.to_uppercase(), normalise(path)));
+    // (prefix, parenthesis depth at which the scope was opened)
+    let mut scopes: Vec<(String, usize)> = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    let bytes = source.as_bytes();
+    let quoted = |from: usize| -> (String, usize) {
+        let open = from + source[from..].find('"').expect("a quoted path");
+        let close = open + 1 + source[open + 1..].find('"').expect("a closed path");
+        (source[open + 1..close].to_owned(), close + 1)
+    };
+    while i < bytes.len() {
+        let rest = &source[i..];
+        if rest.starts_with("web::scope(") {
+            let (prefix, end) = quoted(i);
+            if prefix != "/api/v1" {
+                scopes.push((prefix, depth));
+            }
+            depth += 1;
+            i = end;
+            continue;
+        }
+        if rest.starts_with(".route(") {
+            let (path, end) = quoted(i);
+            let after = &source[end..];
+            let web = after.find("web::").expect("a route method");
+            let method: String = after[web + 5..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            let prefix: String = scopes.iter().map(|(p, _)| p.as_str()).collect();
+            routes.insert((method.to_uppercase(), normalise(&format!("{prefix}{path}"))));
+            depth += 1;
+            i = end;
+            continue;
+        }
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => {
+                depth = depth.saturating_sub(1);
+                while scopes.last().is_some_and(|(_, d)| *d > depth) {
+                    scopes.pop();
+                }
+            }
+            b'"' => {
+                // Skip string contents (a path may hold parentheses in a comment-free string).
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
     }
     routes
 }
