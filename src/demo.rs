@@ -222,8 +222,8 @@ pub async fn run(settings: &Settings) -> Result<DemoSummary, String> {
 
 async fn holds_cases(db: &Db) -> Result<bool, String> {
     let n: i64 = match db {
-        Db::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM events")
-            .fetch_one(pool)
+        Db::Sqlite(pools) => sqlx::query_scalar("SELECT COUNT(*) FROM events")
+            .fetch_one(&pools.reader)
             .await
             .map_err(|e| e.to_string())?,
         Db::Postgres(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM events")
@@ -527,9 +527,9 @@ pub async fn statuses(settings: &Settings) -> Result<Vec<(CaseStatus, usize)>, S
         .await
         .map_err(|e| e.to_string())?;
     let ids: Vec<String> = match &db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pools) => {
             sqlx::query_scalar("SELECT DISTINCT aggregate_id FROM events")
-                .fetch_all(pool)
+                .fetch_all(&pools.reader)
                 .await
         }
         Db::Postgres(pool) => {

@@ -31,7 +31,11 @@ pub async fn pool(url: &str, clients: usize) -> Db {
             .connect_with(options)
             .await
             .expect("baseline pool");
-        Db::Sqlite(pool)
+        // The baseline's inserts run on all its connections, as any SQLite client's would.
+        Db::Sqlite(projections::db::SqlitePools {
+            writer: pool.clone(),
+            reader: pool,
+        })
     }
 }
 

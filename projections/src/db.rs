@@ -8,7 +8,17 @@ use sqlx::{PgPool, SqlitePool};
 #[derive(Clone, Debug)]
 pub enum Db {
     Postgres(PgPool),
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePools),
+}
+
+/// SQLite has one writer at a time. Every write goes through one connection (`writer`, a pool
+/// of one): writers queue for it in order instead of busy-waiting on SQLite's lock with
+/// sleeps of up to 100 ms (shared/spec/write-path-study.md §5). Reads that take time or come
+/// often go to `reader` (read-only connections; in WAL mode they never wait for the writer).
+#[derive(Clone, Debug)]
+pub struct SqlitePools {
+    pub writer: SqlitePool,
+    pub reader: SqlitePool,
 }
 
 impl Db {
@@ -22,18 +32,41 @@ impl Db {
     pub async fn close(&self) {
         match self {
             Db::Postgres(pool) => pool.close().await,
-            Db::Sqlite(pool) => pool.close().await,
+            Db::Sqlite(pools) => {
+                pools.reader.close().await;
+                pools.writer.close().await;
+            }
         }
     }
 }
 
-/// Runs `$body` with `$pool` bound to the configured pool (a `&PgPool` or a `&SqlitePool`).
+/// Runs `$body` with `$pool` bound to the configured pool (a `&PgPool`, or SQLite's writer
+/// `&SqlitePool`): for writes, and for reads that must see this process's latest writes on the
+/// same connection.
 #[macro_export]
 macro_rules! with_db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
             $crate::db::Db::Postgres($pool) => $body,
-            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Sqlite(pools) => {
+                let $pool = &pools.writer;
+                $body
+            }
+        }
+    };
+}
+
+/// Like [`with_db!`] for a read only: SQLite's read-only connections, which do not queue
+/// behind the writer (a committed write is visible to every read that begins after it).
+#[macro_export]
+macro_rules! with_read_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Postgres($pool) => $body,
+            $crate::db::Db::Sqlite(pools) => {
+                let $pool = &pools.reader;
+                $body
+            }
         }
     };
 }

@@ -163,9 +163,9 @@ pub async fn head(db: &Db) -> Result<Position, sqlx::Error> {
             .await?;
             Ok(row.map_or(Position::START, |(tx, seq)| Position { tx, seq }))
         }
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pools) => {
             let seq: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM event_log")
-                .fetch_one(pool)
+                .fetch_one(&pools.reader)
                 .await?;
             Ok(Position {
                 tx: 0,
@@ -185,10 +185,10 @@ pub async fn count_after(db: &Db, after: Position) -> Result<i64, sqlx::Error> {
         .bind(after.seq)
         .fetch_one(pool)
         .await,
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pools) => {
             sqlx::query_scalar("SELECT count(*) FROM event_log WHERE position > $1")
                 .bind(after.seq)
-                .fetch_one(pool)
+                .fetch_one(&pools.reader)
                 .await
         }
     }

@@ -242,7 +242,7 @@ impl Projections {
 
     /// The checkpoint of a projection: its version and position, if it has one.
     pub async fn checkpoint(&self, name: &str) -> Result<Option<(i32, Position)>, sqlx::Error> {
-        let row: Option<(i32, i64, i64)> = crate::with_db!(&self.db, pool => sqlx::query_as(
+        let row: Option<(i32, i64, i64)> = crate::with_read_db!(&self.db, pool => sqlx::query_as(
             "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1")
             .bind(name)
             .fetch_optional(pool)
@@ -457,6 +457,8 @@ impl Projections {
         let mut stopping = self.stopping.subscribe();
         let mut failing = false;
         let mut backoff = Duration::from_millis(100);
+        // How long to wait before looking again at events committed but not yet safe to read.
+        let mut horizon_wait = Duration::from_millis(2);
         loop {
             if *stopping.borrow() {
                 return;
@@ -477,6 +479,18 @@ impl Projections {
                     if n as i64 >= self.batch {
                         continue;
                     }
+                    // Postgres: events committed behind a transaction still running are not
+                    // read until it ends (the log's horizon); their commit's wake-up is spent,
+                    // so look again shortly instead of waiting for the next one or the poll.
+                    if n == 0 && self.behind_horizon(view).await {
+                        tokio::select! {
+                            _ = tokio::time::sleep(horizon_wait) => {}
+                            _ = stopping.changed() => {}
+                        }
+                        horizon_wait = (horizon_wait * 2).min(Duration::from_millis(50));
+                        continue;
+                    }
+                    horizon_wait = Duration::from_millis(2);
                     tokio::select! {
                         _ = wake.notified() => {
                             // Let the commands arriving together land in one batch: one
@@ -507,6 +521,23 @@ impl Projections {
                 }
             }
         }
+    }
+
+    /// Whether events were committed after the projection's position that the log does not
+    /// yet let it read (a transaction begun before them is still running). Postgres only.
+    async fn behind_horizon(&self, view: View) -> bool {
+        let Db::Postgres(pool) = &self.db else {
+            return false;
+        };
+        // From the stored checkpoint: another instance may be the one projecting.
+        sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM events e JOIN projection_checkpoints c ON c.name = $1 \
+             WHERE (e.tx_id, e.global_seq) > (c.tx::text::xid8, c.seq))",
+        )
+        .bind(view.name())
+        .fetch_one(pool)
+        .await
+        .unwrap_or(false)
     }
 
     /// Waits until the named projections have applied every event committed before this call

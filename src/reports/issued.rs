@@ -6,7 +6,7 @@ use super::build::Report;
 use super::render::{render, Format, RenderError};
 use chrono::{DateTime, Utc};
 use projections::log::Position;
-use projections::{with_db, Db};
+use projections::{with_db, with_read_db, Db};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -174,7 +174,7 @@ pub async fn list(db: &Db, keys: &[String], limit: i64) -> Result<Vec<Issued>, s
         let sql = format!(
             "SELECT {COLUMNS} FROM issued_reports WHERE unit_key LIKE $1 ORDER BY issued_at DESC LIMIT $2"
         );
-        let found: Vec<Issued> = with_db!(db, pool => {
+        let found: Vec<Issued> = with_read_db!(db, pool => {
             let rows = sqlx::query(&sql).bind(format!("{key}%")).bind(limit).fetch_all(pool).await?;
             rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?
         });
@@ -189,7 +189,7 @@ pub async fn list(db: &Db, keys: &[String], limit: i64) -> Result<Vec<Issued>, s
 /// One issued report, with its unit's path key (for the caller's jurisdiction).
 pub async fn get(db: &Db, id: Uuid) -> Result<Option<(Issued, String)>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS}, unit_key FROM issued_reports WHERE id = $1");
-    with_db!(db, pool => {
+    with_read_db!(db, pool => {
         let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
         row.map(|r| Ok((decode(&r)?, r.try_get::<String, _>("unit_key")?))).transpose()
     })
@@ -201,7 +201,7 @@ pub async fn file(db: &Db, id: Uuid, format: Format) -> Result<Option<Vec<u8>>, 
         "SELECT {}_file FROM issued_reports WHERE id = $1",
         format.code()
     );
-    with_db!(db, pool => sqlx::query_scalar(&sql).bind(id).fetch_optional(pool).await)
+    with_read_db!(db, pool => sqlx::query_scalar(&sql).bind(id).fetch_optional(pool).await)
 }
 
 /// A cell whose figure differs between the issued report and the same report computed now (a

@@ -1,7 +1,7 @@
 //! The read audit (procedure.md §6): who read which case, when, through which view.
 
 use chrono::{DateTime, Utc};
-use projections::{with_db, Db};
+use projections::{with_db, with_read_db, Db};
 use serde::Serialize;
 use sqlx::Row;
 use uuid::Uuid;
@@ -220,7 +220,7 @@ pub async fn list(
         "SELECT a.id, a.at, a.user_id, u.username, u.display_name, a.role, a.unit_code, a.view \
         FROM case_access_log a LEFT JOIN users u ON u.id = a.user_id \
         WHERE a.case_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3";
-    with_db!(db, pool => {
+    with_read_db!(db, pool => {
         let rows = sqlx::query(SQL).bind(case_id).bind(after).bind(limit).fetch_all(pool).await?;
         rows.iter()
             .map(|r| {

@@ -4,7 +4,7 @@
 //! a trigger refuses UPDATE and DELETE, and the service role has neither grant.
 
 use chrono::{DateTime, Utc};
-use projections::{with_db, Db};
+use projections::{with_db, with_read_db, Db};
 use serde::Serialize;
 use sqlx::Row;
 use uuid::Uuid;
@@ -84,7 +84,7 @@ pub async fn unit_trail<'a>(
             if all.contains(&code) {
                 break;
             }
-            let parent: Option<Option<String>> = with_db!(db, pool => sqlx::query_scalar(
+            let parent: Option<Option<String>> = with_read_db!(db, pool => sqlx::query_scalar(
                 "SELECT parent_code FROM units WHERE code = $1")
                 .bind(&code)
                 .fetch_optional(pool)
@@ -189,7 +189,7 @@ pub async fn list(
     };
     n += 1;
     sql.push_str(&format!(" ORDER BY id LIMIT ${n}"));
-    with_db!(db, pool => {
+    with_read_db!(db, pool => {
         let mut q = sqlx::query(&sql).bind(after);
         if let Some(user) = user {
             q = q.bind(user);

@@ -206,12 +206,13 @@ impl EventRepository {
                     return Err(CommitError::SessionEnded);
                 }
             }
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pools) => {
                 let sql = format!(
                     "INSERT INTO events ({COLUMNS}) VALUES {}",
                     values(events.len(), 0, false)
                 );
-                let mut tx = pool
+                let mut tx = pools
+                    .writer
                     .begin_with("BEGIN IMMEDIATE")
                     .await
                     .map_err(CommitError::of)?;
@@ -264,12 +265,12 @@ impl EventRepository {
                     .fetch_all(pool)
                     .await
             }
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pools) => {
                 sqlx::query_as(sql)
                     .bind(aggregate_type)
                     .bind(aggregate_id)
                     .bind(after)
-                    .fetch_all(pool)
+                    .fetch_all(&pools.reader)
                     .await
             }
         }

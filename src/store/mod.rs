@@ -75,14 +75,25 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> 
                 })?;
             }
         }
-        let pool = SqlitePoolOptions::new()
+        // One writer connection: writers queue for it (see `projections::db::SqlitePools`).
+        // Its commits do not checkpoint the WAL into the database file (that fsync would
+        // stall the command that happened to commit): a task of its own does, below.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+            .await
+            .map_err(StoreError::Connect)?;
+        let reader = SqlitePoolOptions::new()
             .max_connections(max_connections)
             .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone().read_only(true).create_if_missing(false))
             .await
             .map_err(StoreError::Connect)?;
-        Ok(Db::Sqlite(pool))
+        tokio::spawn(checkpoint_wal(options, writer.clone()));
+        Ok(Db::Sqlite(projections::db::SqlitePools { writer, reader }))
     } else {
         Err(StoreError::UnsupportedUrl(
             url.split("://").next().unwrap_or_default().to_owned(),
@@ -90,11 +101,41 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> 
     }
 }
 
+/// SQLite: copies the WAL into the database file in the background (a passive checkpoint
+/// never waits for, nor blocks, the writer or the readers), every half second while the
+/// store is open, so no command pays for it.
+async fn checkpoint_wal(options: SqliteConnectOptions, writer: sqlx::SqlitePool) {
+    use sqlx::ConnectOptions;
+    let Ok(mut conn) = options.connect().await else {
+        tracing::warn!("cannot open the WAL checkpointer; SQLite checkpoints when it can");
+        return;
+    };
+    let mut failing = false;
+    while !writer.is_closed() {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&mut conn)
+            .await
+        {
+            Ok(_) => failing = false,
+            Err(e) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "WAL checkpoint failed; trying again");
+            }
+            Err(_) => {}
+        }
+    }
+}
+
 /// Applies pending migrations of the configured store.
 pub async fn migrate(db: &Db) -> Result<(), StoreError> {
     match db {
         Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
-        Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+        Db::Sqlite(pools) => {
+            sqlx::migrate!("./migrations/sqlite")
+                .run(&pools.writer)
+                .await?
+        }
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use super::session_cache::{Announce, SessionCache};
 use chrono::{DateTime, Utc};
-use projections::{with_db, Db};
+use projections::{with_db, with_read_db, Db};
 use uuid::Uuid;
 
 pub async fn create(
@@ -39,7 +39,7 @@ pub async fn caller_until(
     const SQL: &str = "SELECT u.id, u.username, u.display_name, u.must_change_password, u.created_at, u.updated_at, g.role, g.unit_code, s.expires_at \
         FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN user_grants g ON g.user_id = u.id \
         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = $3";
-    with_db!(db, pool => {
+    with_read_db!(db, pool => {
         let rows = sqlx::query(SQL).bind(token_hash).bind(now).bind(false).fetch_all(pool).await?;
         let Some(first) = rows.first() else { return Ok(None) };
         let expires_at: DateTime<Utc> = first.try_get("expires_at")?;

@@ -1,7 +1,7 @@
 //! The administrative-unit registry table.
 
 use chrono::NaiveDate;
-use projections::{with_db, Db};
+use projections::{with_db, with_read_db, Db};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -21,7 +21,7 @@ pub struct Unit {
 pub async fn load_all(db: &Db) -> Result<Vec<Unit>, sqlx::Error> {
     const SQL: &str =
         "SELECT code, name, kind, parent_code, valid_from, valid_to FROM units ORDER BY code";
-    with_db!(db, pool => {
+    with_read_db!(db, pool => {
         let rows = sqlx::query(SQL).fetch_all(pool).await?;
         rows.iter()
             .map(|r| {
@@ -62,5 +62,5 @@ pub async fn upsert(db: &Db, units: &[Unit]) -> Result<(), sqlx::Error> {
 }
 
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
-    with_db!(db, pool => sqlx::query_scalar("SELECT count(*) FROM units").fetch_one(pool).await)
+    with_read_db!(db, pool => sqlx::query_scalar("SELECT count(*) FROM units").fetch_one(pool).await)
 }

@@ -6,7 +6,7 @@ use aggregates::codes::{Code, Role};
 use aggregates::policy::Grant;
 use aggregates::units::UnitCode;
 use chrono::{DateTime, Utc};
-use projections::{with_db, Db};
+use projections::{with_db, with_read_db, Db};
 use sqlx::Row;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -46,7 +46,7 @@ async fn grants_of(db: &Db, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Grant>>, s
     }
     // One query per user keeps the SQL portable; lists are paged, so this stays small.
     for id in ids {
-        let rows: Vec<(String, String)> = with_db!(db, pool => sqlx::query_as(
+        let rows: Vec<(String, String)> = with_read_db!(db, pool => sqlx::query_as(
             "SELECT role, unit_code FROM user_grants WHERE user_id = $1 ORDER BY role, unit_code")
             .bind(id)
             .fetch_all(pool)
@@ -91,7 +91,7 @@ async fn with_grants(db: &Db, mut users: Vec<User>) -> Result<Vec<User>, sqlx::E
 
 pub async fn get(db: &Db, id: Uuid) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-    let user: Option<User> = with_db!(db, pool => {
+    let user: Option<User> = with_read_db!(db, pool => {
         match sqlx::query(&sql).bind(id).fetch_optional(pool).await? {
             Some(r) => Some(user_from_row!(r)),
             None => None,
@@ -106,7 +106,7 @@ pub async fn get(db: &Db, id: Uuid) -> Result<Option<User>, sqlx::Error> {
 /// The user and its password hash, for login.
 pub async fn credentials(db: &Db, username: &str) -> Result<Option<(User, String)>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1");
-    let found: Option<(User, String)> = with_db!(db, pool => {
+    let found: Option<(User, String)> = with_read_db!(db, pool => {
         match sqlx::query(&sql).bind(username).fetch_optional(pool).await? {
             Some(r) => Some((user_from_row!(r), r.try_get("password_hash")?)),
             None => None,
@@ -122,7 +122,7 @@ pub async fn credentials(db: &Db, username: &str) -> Result<Option<(User, String
 pub async fn list(db: &Db, after: &str, limit: i64) -> Result<Vec<User>, sqlx::Error> {
     let sql =
         format!("SELECT {USER_COLUMNS} FROM users WHERE username > $1 ORDER BY username LIMIT $2");
-    let users: Vec<User> = with_db!(db, pool => {
+    let users: Vec<User> = with_read_db!(db, pool => {
         let rows = sqlx::query(&sql).bind(after).bind(limit).fetch_all(pool).await?;
         rows.iter().map(|r| Ok::<_, sqlx::Error>(user_from_row!(r))).collect::<Result<_, _>>()?
     });
@@ -133,7 +133,7 @@ pub async fn list(db: &Db, after: &str, limit: i64) -> Result<Vec<User>, sqlx::E
 pub async fn names(db: &Db, ids: &[Uuid]) -> Result<HashMap<Uuid, (String, String)>, sqlx::Error> {
     let mut names = HashMap::new();
     for id in ids {
-        let row: Option<(String, String)> = with_db!(db, pool => sqlx::query_as(
+        let row: Option<(String, String)> = with_read_db!(db, pool => sqlx::query_as(
             "SELECT username, display_name FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)

@@ -73,7 +73,7 @@ async fn admin_exists(db: &projections::Db) -> Result<bool, sqlx::Error> {
     use sqlx::Row;
     const SQL: &str = "SELECT COUNT(*) AS n FROM user_grants g JOIN users u ON u.id = g.user_id \
         WHERE g.role = $1 AND u.disabled = $2";
-    projections::with_db!(db, pool => {
+    projections::with_read_db!(db, pool => {
         let row = sqlx::query(SQL).bind("admin").bind(false).fetch_one(pool).await?;
         let n: i64 = row.try_get("n")?;
         Ok(n > 0)
@@ -153,7 +153,7 @@ async fn session_expiry(
 ) -> Result<Option<chrono::DateTime<Utc>>, sqlx::Error> {
     use sqlx::Row;
     const SQL: &str = "SELECT expires_at FROM sessions WHERE token_hash = $1";
-    projections::with_db!(db, pool => {
+    projections::with_read_db!(db, pool => {
         let row = sqlx::query(SQL).bind(token_hash).fetch_optional(pool).await?;
         row.map(|r| r.try_get("expires_at")).transpose()
     })

@@ -127,11 +127,11 @@ async fn request_ids_in_the_record_are_the_servers(store: Store) {
         .fetch_all(pool)
         .await
         .unwrap(),
-        projections::Db::Sqlite(pool) => sqlx::query_scalar(
+        projections::Db::Sqlite(pools) => sqlx::query_scalar(
             "SELECT metadata FROM events WHERE aggregate_id = $1 AND event_type = 'NoteAdded' ORDER BY sequence",
         )
         .bind(&id)
-        .fetch_all(pool)
+        .fetch_all(&pools.writer)
         .await
         .unwrap(),
     };

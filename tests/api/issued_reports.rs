@@ -187,8 +187,8 @@ async fn an_issued_report_is_frozen(store: Store) {
             .execute(p)
             .await
             .is_ok(),
-        projections::Db::Sqlite(p) => sqlx::query("UPDATE issued_reports SET period_id = 'x'")
-            .execute(p)
+        projections::Db::Sqlite(pools) => sqlx::query("UPDATE issued_reports SET period_id = 'x'")
+            .execute(&pools.writer)
             .await
             .is_ok(),
     };

@@ -29,7 +29,7 @@ async fn crate_repository_read(db: &Db, case: &str) -> Vec<SerializedEvent> {
             .get_events::<aggregates::Case>(case)
             .await
             .unwrap(),
-        Db::Sqlite(pool) => sqlite_es::SqliteEventRepository::new(pool.clone())
+        Db::Sqlite(pools) => sqlite_es::SqliteEventRepository::new(pools.writer.clone())
             .get_events::<aggregates::Case>(case)
             .await
             .unwrap(),
@@ -46,8 +46,8 @@ async fn crate_repository_write(
                 .persist::<aggregates::Case>(events, None)
                 .await
         }
-        Db::Sqlite(pool) => {
-            sqlite_es::SqliteEventRepository::new(pool.clone())
+        Db::Sqlite(pools) => {
+            sqlite_es::SqliteEventRepository::new(pools.writer.clone())
                 .persist::<aggregates::Case>(events, None)
                 .await
         }

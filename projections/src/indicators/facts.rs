@@ -130,7 +130,7 @@ pub async fn fold_log(
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
-        let batch: Vec<LoggedEvent> = crate::with_db!(db, pool => {
+        let batch: Vec<LoggedEvent> = crate::with_read_db!(db, pool => {
             let mut conn = pool.acquire().await.map_err(LogError::Db)?;
             read_batch(&mut conn, at).await?
         });

@@ -5,59 +5,17 @@
 use super::{exec, fetch, Message, MESSAGE_COLS, MESSAGE_COLUMNS};
 use crate::args;
 use crate::db::Db;
-use crate::sql::{Arg, Col, Conn};
+use crate::sql::{Arg, Col};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// SQLite's busy timeout on the server's connections (`src/store/mod.rs`).
-const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
-
-fn is_busy(e: &sqlx::Error) -> bool {
-    match e {
-        // SQLITE_BUSY and its extended codes (the primary code is the low byte).
-        sqlx::Error::Database(d) => d
-            .code()
-            .and_then(|c| c.parse::<i32>().ok())
-            .is_some_and(|c| c & 0xff == 5),
-        _ => false,
-    }
-}
-
 /// Writes an outcome as soon as the store lets it: the time between the receiver's answer and
-/// this commit is the only window in which a kill makes a message be sent twice. On SQLite the
-/// write lock is asked for every half millisecond instead of through SQLite's busy handler,
-/// whose sleeps grow to 100 ms while a command or a projector batch holds the lock.
+/// this commit is the only window in which a kill makes a message be sent twice. (On SQLite the
+/// writes queue for the one writer connection in order, never in SQLite's busy handler.)
 async fn exec_outcome(db: &Db, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
-    let Db::Sqlite(pool) = db else {
-        return exec(db, sql, args).await;
-    };
-    let mut conn = pool.acquire().await?;
-    sqlx::query("PRAGMA busy_timeout = 0")
-        .execute(&mut *conn)
-        .await?;
-    let started = std::time::Instant::now();
-    let result = loop {
-        match Conn::exec(&mut *conn, sql, args.clone()).await {
-            Err(e)
-                if is_busy(&e)
-                    && started.elapsed()
-                        < std::time::Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS) =>
-            {
-                tokio::time::sleep(std::time::Duration::from_micros(500)).await;
-            }
-            other => break other,
-        }
-    };
-    let restored = sqlx::query(&format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"))
-        .execute(&mut *conn)
-        .await;
-    if restored.is_err() {
-        // Never back into the pool without its busy timeout.
-        drop(conn.detach());
-    }
-    result
+    exec(db, sql, args).await
 }
 
 /// A delivery this process holds the lease of.

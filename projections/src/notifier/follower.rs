@@ -74,14 +74,14 @@ impl Follower {
             .await?
             .rows_affected(),
             // One writer at a time: the newest position is the head.
-            Db::Sqlite(pool) => sqlx::query(
+            Db::Sqlite(pools) => sqlx::query(
                 "INSERT INTO notifier_checkpoints (name, tx, seq, since, updated_at) \
                  SELECT $1, 0, coalesce(max(position), 0), $2, $2 FROM event_log WHERE true \
                  ON CONFLICT (name) DO NOTHING",
             )
             .bind(NAME)
             .bind(now)
-            .execute(pool)
+            .execute(&pools.writer)
             .await?
             .rows_affected(),
         };

@@ -137,7 +137,7 @@ pub async fn sweep(
     let Some((_, since)) = follower::checkpoint(db).await? else {
         return Err(NotifierError::NotStarted);
     };
-    let rows = crate::with_db!(db, pool => {
+    let rows = crate::with_read_db!(db, pool => {
         let mut conn = pool.acquire().await?;
         Conn::fetch(&mut *conn, OPEN, args![at.now, since, since - chrono::Duration::days(15)], &[
             Col::Uuid, Col::Text, Col::Text, Col::Text, Col::Time, Col::Time, Col::Text, Col::Uuid,
@@ -207,7 +207,7 @@ async fn existing_keys(db: &Db, drafts: &[Draft]) -> Result<HashSet<String>, sql
             .iter()
             .map(|d| Arg::from(d.dedupe_key.clone()))
             .collect();
-        let rows = crate::with_db!(db, pool => {
+        let rows = crate::with_read_db!(db, pool => {
             let mut conn = pool.acquire().await?;
             Conn::fetch(&mut *conn, &sql, args, &[Col::Text]).await?
         });

@@ -1,6 +1,6 @@
 //! Small reads the staff console needs beside the API's queries.
 
-use crate::{with_db, Db};
+use crate::{with_read_db, Db};
 use sqlx::Row;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -15,7 +15,7 @@ pub async fn child_names(db: &Db, cases: &[Uuid]) -> Result<HashMap<Uuid, String
             "SELECT case_id, child_name FROM case_summaries WHERE case_id IN ({})",
             placeholders.join(", ")
         );
-        with_db!(db, pool => {
+        with_read_db!(db, pool => {
             let mut query = sqlx::query(&sql);
             for id in chunk {
                 query = query.bind(*id);

@@ -266,7 +266,7 @@ pub async fn worklist(db: &crate::Db, units: &[String]) -> Result<Vec<PairRow>, 
          ORDER BY p.score DESC, a.case_number, b.case_number \
          LIMIT 1000"
     );
-    let rows = crate::with_db!(db, pool => {
+    let rows = crate::with_read_db!(db, pool => {
         let mut q = sqlx::query(&sql).persistent(false);
         for unit in units {
             q = q.bind(unit);

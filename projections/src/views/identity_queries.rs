@@ -3,7 +3,7 @@
 
 use crate::db::Db;
 use crate::sql::Arg;
-use crate::{bind_all, with_db};
+use crate::{bind_all, with_read_db};
 use aggregates::identity::Folded;
 use sqlx::Row;
 use std::collections::HashSet;
@@ -25,7 +25,7 @@ const COLUMNS: &str = "case_id, child_id, case_number, status, open, acting_unit
 
 macro_rules! rows {
     ($db:expr, $sql:expr, $args:expr) => {
-        with_db!($db, pool => {
+        with_read_db!($db, pool => {
             let rows = bind_all!(sqlx::query($sql).persistent(false), $args)
                 .fetch_all(pool)
                 .await?;
@@ -137,7 +137,7 @@ pub async fn distinct_pairs(db: &Db, cases: &[Uuid]) -> Result<HashSet<(Uuid, Uu
             placeholders(1, chunk.len())
         );
         let args: Vec<Arg> = chunk.iter().map(|c| Arg::from(*c)).collect();
-        let found: Vec<(Uuid, Uuid)> = with_db!(db, pool => {
+        let found: Vec<(Uuid, Uuid)> = with_read_db!(db, pool => {
             bind_all!(sqlx::query_as(&sql).persistent(false), args)
                 .fetch_all(pool)
                 .await?

@@ -4,7 +4,7 @@
 
 use crate::db::Db;
 use crate::sql::Arg;
-use crate::{bind_all, with_db};
+use crate::{bind_all, with_read_db};
 use aggregates::deadlines::{state_from_times, DeadlineOutcome, DeadlineState};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -272,7 +272,7 @@ pub async fn list_cases(
     }
     sql.push(" ORDER BY c.received_at DESC, c.case_id DESC LIMIT ")
         .arg(limit);
-    let mut items: Vec<CaseSummary> = with_db!(db, pool => {
+    let mut items: Vec<CaseSummary> = with_read_db!(db, pool => {
         let rows = bind_all!(sqlx::query(&sql.text), sql.args).fetch_all(pool).await?;
         rows.iter()
             .map(|r| {
@@ -325,7 +325,7 @@ async fn next_deadlines(
         sql.arg(ids[i.min(ids.len() - 1)]);
     }
     sql.push(")");
-    let rows: Vec<(Uuid, String, DateTime<Utc>, DateTime<Utc>)> = with_db!(db, pool => {
+    let rows: Vec<(Uuid, String, DateTime<Utc>, DateTime<Utc>)> = with_read_db!(db, pool => {
         bind_all!(sqlx::query_as(&sql.text), sql.args).fetch_all(pool).await?
     });
     for (id, rule_id, due_at, due_soon_at) in rows {
@@ -356,7 +356,7 @@ pub async fn counts_by_status(
     let mut sql = Sql::new("SELECT c.status, count(*) FROM case_summaries c WHERE 1 = 1");
     where_filters(&mut sql, "c", scope, filter, now);
     sql.push(" GROUP BY c.status");
-    let rows: Vec<(String, i64)> = with_db!(db, pool => {
+    let rows: Vec<(String, i64)> = with_read_db!(db, pool => {
         bind_all!(sqlx::query_as(&sql.text), sql.args).fetch_all(pool).await?
     });
     Ok(rows.into_iter().collect())
@@ -364,7 +364,7 @@ pub async fn counts_by_status(
 
 /// The case with this number, if any.
 pub async fn id_by_number(db: &Db, number: &str) -> Result<Option<Uuid>, sqlx::Error> {
-    with_db!(db, pool => sqlx::query_scalar("SELECT case_id FROM case_summaries WHERE case_number = $1")
+    with_read_db!(db, pool => sqlx::query_scalar("SELECT case_id FROM case_summaries WHERE case_number = $1")
         .bind(number)
         .fetch_optional(pool)
         .await)
@@ -447,7 +447,7 @@ pub async fn deadline_board(
     }
     sql.push(" ORDER BY d.due_at, d.case_id, d.deadline_id LIMIT ")
         .arg(limit);
-    let rows: Vec<BoardEntry> = with_db!(db, pool => {
+    let rows: Vec<BoardEntry> = with_read_db!(db, pool => {
         let rows = bind_all!(sqlx::query(&sql.text), sql.args).fetch_all(pool).await?;
         rows.iter()
             .map(|r| {
