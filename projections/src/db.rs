@@ -91,6 +91,14 @@ pub trait FollowerLock {
         &mut self,
         name: &str,
     ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// This transaction writes only what the log determines, with the follower's checkpoint:
+    /// it need not wait for its WAL flush (Postgres `synchronous_commit = off`, for this
+    /// transaction only). Lost in a crash, it is lost whole, checkpoint included, and done again
+    /// from the log; every command, access-log row and account change stays durable before it
+    /// is answered. SQLite: nothing (its writer connection serves the durable writes too).
+    fn derived_only(&mut self)
+        -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
 /// A stable 64-bit key for a follower's name (FNV-1a).
@@ -118,6 +126,13 @@ impl FollowerLock for sqlx::PgConnection {
             .await
             .map(|_| ())
     }
+
+    async fn derived_only(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(self)
+            .await
+            .map(|_| ())
+    }
 }
 
 impl FollowerLock for sqlx::SqliteConnection {
@@ -126,6 +141,10 @@ impl FollowerLock for sqlx::SqliteConnection {
     }
 
     async fn lock_follower(&mut self, _name: &str) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
+    async fn derived_only(&mut self) -> Result<(), sqlx::Error> {
         Ok(())
     }
 }

@@ -210,6 +210,7 @@ impl Matcher {
             if !tx.try_lock_follower(NAME).await? {
                 return Ok(Step::Idle);
             }
+            tx.derived_only().await?;
             let row: Option<(i32, i64, i64)> = sqlx::query_as(
                 "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1")
                 .bind(NAME)

@@ -199,12 +199,12 @@ impl Projections {
 
     /// The projections, the duplicates matcher using `rules` (those in force).
     pub fn with_matching(db: Db, rules: Arc<MatchRules>) -> Arc<Self> {
-        let wake: HashMap<View, Arc<Notify>> = View::ALL
-            .iter()
-            .map(|v| (*v, Arc::new(Notify::new())))
-            .collect();
+        // The views are projected together (`step_all`): one bell for all of them.
+        let bell = Arc::new(Notify::new());
+        let wake: HashMap<View, Arc<Notify>> =
+            View::ALL.iter().map(|v| (*v, bell.clone())).collect();
         let wakeup = Arc::new(Wakeup {
-            notifies: wake.values().cloned().collect(),
+            notifies: vec![bell],
             followers: Mutex::default(),
             announce: Arc::new(Notify::new()),
         });
@@ -302,6 +302,7 @@ impl Projections {
             if !tx.try_lock_follower(view.name()).await? {
                 return Ok(0);
             }
+            tx.derived_only().await?;
             let row: Option<(i32, i64, i64)> = sqlx::query_as(
                 "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1")
                 .bind(view.name())
@@ -332,6 +333,104 @@ impl Projections {
         Ok(applied)
     }
 
+    /// The live projectors as one: the next batch read once and applied to every view in one
+    /// transaction (each view from its own checkpoint; a view further on skips what it has),
+    /// every checkpoint advanced with it. One read, one decode and one commit per batch instead
+    /// of one per view. When it fails, each view steps alone, so that a failing view stalls
+    /// only itself. Returns how many events the batch held (0: nothing, or another instance
+    /// holds the views).
+    pub async fn step_all(&self) -> Result<usize, ProjectorError> {
+        match self.step_together().await {
+            Ok(n) => Ok(n),
+            Err(together) => {
+                let mut applied = 0;
+                let mut failed = None;
+                for view in View::ALL {
+                    match self.step(view).await {
+                        Ok(n) => applied += n,
+                        Err(e) => {
+                            let message = e.to_string();
+                            self.record(view, |s| {
+                                s.errors += 1;
+                                s.last_error = Some(message);
+                            });
+                            failed = Some(e);
+                        }
+                    }
+                }
+                match failed {
+                    Some(e) => Err(e),
+                    // Together failed, alone they worked (a conflict with a rebuild's swap).
+                    None => {
+                        tracing::debug!(error = %together, "views stepped one by one");
+                        Ok(applied)
+                    }
+                }
+            }
+        }
+    }
+
+    async fn step_together(&self) -> Result<usize, ProjectorError> {
+        let names = Names::live();
+        let d = dialect(&self.db);
+        let applied = crate::with_db!(&self.db, pool => {
+            let mut tx = pool.begin_with(begin_write(d)).await?;
+            let mut views = Vec::new();
+            for view in View::ALL {
+                if tx.try_lock_follower(view.name()).await? {
+                    views.push(view);
+                }
+            }
+            if views.is_empty() {
+                return Ok(0);
+            }
+            tx.derived_only().await?;
+            let mut at = Vec::with_capacity(views.len());
+            for view in &views {
+                let row: Option<(i32, i64, i64)> = sqlx::query_as(
+                    "SELECT version, tx, seq FROM projection_checkpoints WHERE name = $1")
+                    .bind(view.name())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match row {
+                    Some((version, _, _)) if version != view.version() => {
+                        return Err(ProjectorError::NotReady(view.name()));
+                    }
+                    Some((_, t, q)) => at.push((*view, Position { tx: t, seq: q })),
+                    None if d == Dialect::Postgres => {}
+                    None => return Err(ProjectorError::NotReady(view.name())),
+                }
+            }
+            let Some(from) = at.iter().map(|(_, p)| *p).min() else {
+                return Ok(0);
+            };
+            let events = next_batch(&mut *tx, from, self.batch).await?;
+            let Some(last) = events.last().map(|e| e.position) else {
+                return Ok(0);
+            };
+            for (view, position) in &at {
+                let start = events.partition_point(|e| e.position <= *position);
+                if start < events.len() {
+                    view.apply(&mut *tx, &names, &events[start..]).await?;
+                    advance(&mut *tx, view.name(), last).await?;
+                }
+            }
+            tx.commit().await?;
+            for (view, position) in &at {
+                let applied = events.iter().filter(|e| e.position > *position).count();
+                if applied > 0 {
+                    self.record(*view, |s| {
+                        s.position = last;
+                        s.applied += applied as u64;
+                    });
+                }
+            }
+            events.len()
+        });
+        self.progress.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(applied)
+    }
+
     /// Asks the projector tasks to end after their current batch.
     pub fn stop(&self) {
         self.stopping.send_replace(true);
@@ -339,10 +438,7 @@ impl Projections {
 
     /// Starts one projector task per projection (and the Postgres listener).
     pub fn spawn(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
-        let mut tasks: Vec<_> = View::ALL
-            .into_iter()
-            .map(|view| tokio::spawn(self.clone().run(view)))
-            .collect();
+        let mut tasks = vec![tokio::spawn(self.clone().run())];
         tasks.push(tokio::spawn(self.clone().run_matcher()));
         if let Db::Postgres(pool) = &self.db {
             let instance = uuid::Uuid::now_v7().to_string();
@@ -363,7 +459,7 @@ impl Projections {
     /// How many tasks [`Projections::spawn`] starts that end by themselves on [`Projections::stop`]
     /// (the projectors and the matcher; the listener is aborted).
     pub fn task_count() -> usize {
-        View::ALL.len() + 1
+        2
     }
 
     /// One step of the duplicates matcher (a chunk of a full pass, or a batch of the log).
@@ -452,8 +548,9 @@ impl Projections {
         f(status.entry(name).or_default());
     }
 
-    async fn run(self: Arc<Self>, view: View) {
-        let wake = self.wake[&view].clone();
+    /// The projectors' task: every view, batch after batch (`step_all`).
+    async fn run(self: Arc<Self>) {
+        let wake = self.wake[&View::Cases].clone();
         let mut stopping = self.stopping.subscribe();
         let mut failing = false;
         let mut backoff = Duration::from_millis(100);
@@ -464,17 +561,19 @@ impl Projections {
                 return;
             }
             // A batch is never interrupted: its transaction commits or rolls back whole.
-            let result = self.step(view).await;
+            let result = self.step_all().await;
             if *stopping.borrow() {
                 return;
             }
             match result {
                 Ok(n) => {
                     if failing {
-                        tracing::info!(projection = view.name(), "projection recovered");
+                        tracing::info!("projections recovered");
                         failing = false;
                         backoff = Duration::from_millis(100);
-                        self.record(view, |s| s.last_error = None);
+                        for view in View::ALL {
+                            self.record(view, |s| s.last_error = None);
+                        }
                     }
                     if n as i64 >= self.batch {
                         continue;
@@ -482,7 +581,7 @@ impl Projections {
                     // Postgres: events committed behind a transaction still running are not
                     // read until it ends (the log's horizon); their commit's wake-up is spent,
                     // so look again shortly instead of waiting for the next one or the poll.
-                    if n == 0 && self.behind_horizon(view).await {
+                    if n == 0 && self.behind_horizon(View::Cases).await {
                         tokio::select! {
                             _ = tokio::time::sleep(horizon_wait) => {}
                             _ = stopping.changed() => {}
@@ -503,16 +602,12 @@ impl Projections {
                 }
                 Err(e) => {
                     // Logged once per failure streak, retried until it heals; never swallowed:
-                    // /ready shows it meanwhile.
+                    // /ready shows it meanwhile (each failing view's error is recorded by
+                    // `step_all`).
                     if !failing {
-                        tracing::error!(projection = view.name(), error = %e, "projection failed; retrying");
+                        tracing::error!(error = %e, "projection failed; retrying");
                         failing = true;
                     }
-                    let message = e.to_string();
-                    self.record(view, |s| {
-                        s.errors += 1;
-                        s.last_error = Some(message);
-                    });
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}
                         _ = stopping.changed() => {}
@@ -529,12 +624,24 @@ impl Projections {
         let Db::Postgres(pool) = &self.db else {
             return false;
         };
-        // From the stored checkpoint: another instance may be the one projecting.
-        sqlx::query_scalar::<_, bool>(
-            "SELECT EXISTS (SELECT 1 FROM events e JOIN projection_checkpoints c ON c.name = $1 \
-             WHERE (e.tx_id, e.global_seq) > (c.tx::text::xid8, c.seq))",
+        // From the stored checkpoint: another instance may be the one projecting. Two
+        // statements: with the position as parameters the log's commit-order index serves
+        // the second (compared with a joined column, the planner scanned the whole log).
+        let Ok(Some((tx, seq))) = sqlx::query_as::<_, (i64, i64)>(
+            "SELECT tx, seq FROM projection_checkpoints WHERE name = $1",
         )
         .bind(view.name())
+        .fetch_optional(pool)
+        .await
+        else {
+            return false;
+        };
+        sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM events \
+             WHERE (tx_id, global_seq) > ($1::bigint::text::xid8, $2))",
+        )
+        .bind(tx)
+        .bind(seq)
         .fetch_one(pool)
         .await
         .unwrap_or(false)

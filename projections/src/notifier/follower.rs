@@ -108,6 +108,8 @@ impl Follower {
             if !tx.try_lock_follower(NAME).await? {
                 return Ok(Step::default());
             }
+            // Durable like a command: its messages leave the system (webhooks), and one made
+            // again after a lost commit would be another message.
             let row = Conn::fetch(
                 &mut *tx,
                 "SELECT tx, seq FROM notifier_checkpoints WHERE name = $1",
