@@ -12,7 +12,7 @@
 
 use crate::db::{Db, FollowerLock};
 use crate::log::{LogError, LoggedEvent, Position};
-use crate::views::duplicates::{self, recompute};
+use crate::views::duplicates::{self, recompute_all};
 use crate::views::{identities, Dialect};
 use aggregates::case::corrections::Fact;
 use aggregates::codes::CaseStatus;
@@ -243,9 +243,8 @@ impl Matcher {
                     .bind(PASS_CHUNK)
                     .fetch_all(&mut *tx)
                     .await?;
-                for (case,) in &cases {
-                    recompute(&mut *tx, &self.rules, *case, now).await?;
-                }
+                let ids: Vec<Uuid> = cases.iter().map(|(case,)| *case).collect();
+                recompute_all(&mut *tx, &self.rules, &ids, now).await?;
                 if (cases.len() as i64) < PASS_CHUNK {
                     // Done: from here on, the log after the pass's start.
                     sqlx::query("UPDATE duplicate_matcher SET pass_cursor = NULL WHERE id = 1")
@@ -275,9 +274,8 @@ impl Matcher {
                 let Some(last) = last else {
                     return Ok(Step::Idle);
                 };
-                for case in &cases {
-                    recompute(&mut *tx, &self.rules, *case, now).await?;
-                }
+                let ids: Vec<Uuid> = cases.iter().copied().collect();
+                recompute_all(&mut *tx, &self.rules, &ids, now).await?;
                 advance(&mut *tx, last).await?;
                 events.iter().take_while(|e| e.position <= last).count()
             };

@@ -638,7 +638,8 @@ impl Projections {
         };
         sqlx::query_scalar::<_, bool>(
             "SELECT EXISTS (SELECT 1 FROM events \
-             WHERE (tx_id, global_seq) > ($1::bigint::text::xid8, $2))",
+             WHERE (tx_id, global_seq) > ($1::bigint::text::xid8, $2) \
+             ORDER BY tx_id, global_seq LIMIT 1)",
         )
         .bind(tx)
         .bind(seq)

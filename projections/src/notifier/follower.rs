@@ -153,7 +153,8 @@ impl Follower {
         let mut facts = load_facts(c, events).await?;
         let mut dirty: Vec<Uuid> = Vec::new();
         let mut units = Units::default();
-        let mut written = Written::default();
+        // Everything is looked up first; the writes come last, together (see `Resolved`).
+        let mut resolved = Vec::new();
         for e in events {
             let case = match facts.entry(e.case_id) {
                 Entry::Occupied(known) => known.into_mut(),
@@ -174,13 +175,14 @@ impl Follower {
                 }
             };
             for draft in rules::drafts(e, case) {
-                written += outbox::write(c, &mut units, &self.routes, &draft, at).await?;
+                resolved.push(outbox::resolve(c, &mut units, &self.routes, &draft).await?);
             }
             case.apply(&e.event.event);
             if !dirty.contains(&e.case_id) {
                 dirty.push(e.case_id);
             }
         }
+        let written = outbox::write_all(c, &resolved, at).await?;
         let mut rows = Rows::new(
             "notifier_cases",
             &[

@@ -154,88 +154,150 @@ impl std::ops::AddAssign for Written {
     }
 }
 
-/// Writes `draft` unless a message with its key exists (then nothing at all).
-pub(crate) async fn write<C: Conn>(
+/// A draft with what its writing needs, looked up before anything is written: a follower's
+/// transaction takes a transaction id at its first write and holds back every projector's
+/// view of the log until it commits, so the lookups come first and the writes last, together.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    draft: Draft,
+    unit_name: String,
+    recipients: BTreeSet<Uuid>,
+    endpoints: Vec<String>,
+}
+
+/// Looks up what writing `draft` needs (reads only).
+pub(crate) async fn resolve<C: Conn>(
     c: &mut C,
     units: &mut Units,
     routes: &[Route],
     draft: &Draft,
-    at: Stamp,
-) -> Result<Written, sqlx::Error> {
+) -> Result<Resolved, sqlx::Error> {
     let unit_name = units
         .get(c, &draft.unit)
         .await?
         .map_or_else(|| draft.unit.clone(), |(name, _)| name);
-    let id = Uuid::now_v7();
-    let inserted = c
-        .fetch(
-            "INSERT INTO notifications (id, dedupe_key, kind, case_id, case_number, unit_code, \
-             unit_name, rule_id, due_at, at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-            args![
-                id,
-                draft.dedupe_key.clone(),
-                draft.kind.code(),
-                draft.case_id,
-                draft.case_number.clone(),
-                draft.unit.clone(),
-                unit_name,
-                draft.rule_id.clone(),
-                draft.due_at,
-                draft.at,
-                at.now
-            ],
-            &[Col::Uuid],
-        )
-        .await?;
-    if inserted.is_empty() {
-        return Ok(Written::default());
-    }
-    let mut written = Written {
-        messages: 1,
-        ..Written::default()
-    };
-    let people = recipients(c, units, &draft.audience, draft.actor).await?;
-    let mut rows = Rows::new(
-        "notification_recipients",
-        &["user_id", "notification_id", "read_at"],
-        "ON CONFLICT DO NOTHING",
-    );
-    for user in &people {
-        rows.push(vec![Arg::from(*user), Arg::from(id), Arg::Time(None)]);
-    }
-    written.recipients = people.len() as u64;
-    rows.flush(c).await?;
+    let recipients = recipients(c, units, &draft.audience, draft.actor).await?;
     let chain = units.chain(c, &draft.unit).await?;
-    let mut deliveries = Rows::new(
-        "webhook_deliveries",
-        &[
-            "id",
-            "notification_id",
-            "endpoint",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "created_at",
-            "updated_at",
-        ],
-        "ON CONFLICT DO NOTHING",
-    );
-    for route in routes.iter().filter(|r| r.takes(draft.kind, &chain)) {
-        deliveries.push(args![
-            Uuid::now_v7(),
-            id,
-            route.endpoint.clone(),
-            "pending",
-            0i64,
-            at.real,
-            at.real,
-            at.real
-        ]);
-        written.deliveries += 1;
+    let endpoints = routes
+        .iter()
+        .filter(|r| r.takes(draft.kind, &chain))
+        .map(|r| r.endpoint.clone())
+        .collect();
+    Ok(Resolved {
+        draft: draft.clone(),
+        unit_name,
+        recipients,
+        endpoints,
+    })
+}
+
+/// Writes the drafts whose keys no message has yet (the others: nothing at all), with their
+/// inbox rows and webhook deliveries, in three multi-row statements.
+pub(crate) async fn write_all<C: Conn>(
+    c: &mut C,
+    resolved: &[Resolved],
+    at: Stamp,
+) -> Result<Written, sqlx::Error> {
+    let mut written = Written::default();
+    // One message per key even when a batch drafts it twice.
+    let mut seen = std::collections::HashSet::new();
+    let resolved: Vec<&Resolved> = resolved
+        .iter()
+        .filter(|r| seen.insert(r.draft.dedupe_key.clone()))
+        .collect();
+    for chunk in resolved.chunks(1_000) {
+        let ids: Vec<Uuid> = chunk.iter().map(|_| Uuid::now_v7()).collect();
+        let mut sql = String::from(
+            "INSERT INTO notifications (id, dedupe_key, kind, case_id, case_number, unit_code, \
+             unit_name, rule_id, due_at, at, created_at) VALUES ",
+        );
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 11);
+        for (i, (r, id)) in chunk.iter().zip(&ids).enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let n = args.len();
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8,
+                n + 9,
+                n + 10,
+                n + 11
+            ));
+            let d = &r.draft;
+            args.extend(args![
+                *id,
+                d.dedupe_key.clone(),
+                d.kind.code(),
+                d.case_id,
+                d.case_number.clone(),
+                d.unit.clone(),
+                r.unit_name.clone(),
+                d.rule_id.clone(),
+                d.due_at,
+                d.at,
+                at.now
+            ]);
+        }
+        sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id");
+        let inserted: BTreeSet<Uuid> = c
+            .fetch(&sql, args, &[Col::Uuid])
+            .await?
+            .iter()
+            .filter_map(|row| row[0].uuid())
+            .collect();
+        let mut inbox = Rows::new(
+            "notification_recipients",
+            &["user_id", "notification_id", "read_at"],
+            "ON CONFLICT DO NOTHING",
+        );
+        let mut deliveries = Rows::new(
+            "webhook_deliveries",
+            &[
+                "id",
+                "notification_id",
+                "endpoint",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+                "updated_at",
+            ],
+            "ON CONFLICT DO NOTHING",
+        );
+        for (r, id) in chunk.iter().zip(&ids) {
+            if !inserted.contains(id) {
+                continue;
+            }
+            written.messages += 1;
+            for user in &r.recipients {
+                inbox.push(vec![Arg::from(*user), Arg::from(*id), Arg::Time(None)]);
+            }
+            written.recipients += r.recipients.len() as u64;
+            for endpoint in &r.endpoints {
+                deliveries.push(args![
+                    Uuid::now_v7(),
+                    *id,
+                    endpoint.clone(),
+                    "pending",
+                    0i64,
+                    at.real,
+                    at.real,
+                    at.real
+                ]);
+                written.deliveries += 1;
+            }
+        }
+        inbox.flush(c).await?;
+        deliveries.flush(c).await?;
     }
-    deliveries.flush(c).await?;
     Ok(written)
 }
 

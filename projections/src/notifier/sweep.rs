@@ -183,10 +183,11 @@ pub async fn sweep(
                 Dialect::Sqlite => "BEGIN IMMEDIATE",
             }).await?;
             let mut units = Units::default();
-            let mut written = Written::default();
+            let mut resolved = Vec::with_capacity(chunk.len());
             for draft in chunk {
-                written += outbox::write(&mut *tx, &mut units, routes, draft, at).await?;
+                resolved.push(outbox::resolve(&mut *tx, &mut units, routes, draft).await?);
             }
+            let written = outbox::write_all(&mut *tx, &resolved, at).await?;
             tx.commit().await?;
             written
         });

@@ -439,13 +439,15 @@ pub async fn apply_batch<C: Conn>(
     }
     rows.flush(c).await?;
 
-    // Cases already known: one update each, with the columns the batch changed.
+    // Cases already known: the columns the batch changed, one multi-row update per set of
+    // changed columns (most batches: version and updated_at, and a few status changes).
+    let mut groups: HashMap<Vec<&'static str>, Vec<(Uuid, Vec<Arg>)>> = HashMap::new();
     for (id, p) in ch.patches {
-        let mut sets: Vec<String> = Vec::new();
+        let mut columns: Vec<&'static str> = Vec::new();
         let mut values: Vec<Arg> = Vec::new();
-        let mut set = |column: &str, value: Arg| {
+        let mut set = |column: &'static str, value: Arg| {
+            columns.push(column);
             values.push(value);
-            sets.push(format!("{column} = ${}", values.len()));
         };
         if let Some(v) = p.status {
             set("status", v.into());
@@ -501,20 +503,60 @@ pub async fn apply_batch<C: Conn>(
                 set("age_group", age_group(age_from(dob, age, received)).into());
             }
         }
-        if sets.is_empty() {
-            continue;
+        if !columns.is_empty() {
+            groups.entry(columns).or_default().push((id, values));
         }
-        values.push(id.into());
-        let sql = format!(
-            "UPDATE {summaries} SET {} WHERE case_id = ${}",
-            sets.join(", "),
-            values.len()
-        );
-        c.exec(&sql, values).await?;
+    }
+    for (columns, rows) in groups {
+        update_rows(c, &summaries, &columns, rows).await?;
     }
     ch.abuse_types.flush(c).await?;
     ch.plan_items.flush(c).await?;
     ch.measures.flush(c).await?;
+    Ok(())
+}
+
+/// `UPDATE table SET columns = …` for many cases in as few statements as the drivers' parameter
+/// limits allow: the new values as a `VALUES` list joined on the case id (both stores).
+async fn update_rows<C: Conn>(
+    c: &mut C,
+    table: &str,
+    columns: &[&'static str],
+    rows: Vec<(Uuid, Vec<Arg>)>,
+) -> Result<(), sqlx::Error> {
+    let width = columns.len() + 1;
+    let per_statement = (30_000 / width).max(1);
+    let names = std::iter::once("case_id")
+        .chain(columns.iter().copied())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sets = columns
+        .iter()
+        .map(|col| format!("{col} = v.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for chunk in rows.chunks(per_statement) {
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * width);
+        let mut tuples: Vec<String> = Vec::with_capacity(chunk.len());
+        for (id, values) in chunk {
+            let first = args.len() + 1;
+            args.push((*id).into());
+            args.extend(values.iter().cloned());
+            tuples.push(format!(
+                "({})",
+                (first..first + width)
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let sql = format!(
+            "WITH v ({names}) AS (VALUES {}) UPDATE {table} SET {sets} FROM v \
+             WHERE {table}.case_id = v.case_id",
+            tuples.join(", ")
+        );
+        c.exec_once(&sql, args).await?;
+    }
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use crate::args;
 use crate::sql::{Arg, Col, Conn, Rows};
 use aggregates::identity::{compare, Folded, Keys, Level, MatchRules, Person};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub const NAME: &str = "duplicates";
@@ -71,20 +72,66 @@ pub struct StoredReason {
     pub en: String,
 }
 
-/// Looks for the pairs of `case_id` again: removes those it had, and when the case is open,
-/// scores it against the open cases of its commune that share a name key. Pairs with a case of
-/// the same child, or with a case said to be about another child, are not kept.
-pub async fn recompute<C: Conn>(
+/// Looks for the pairs of several cases again: removes those they had, and for each open one
+/// scores it against the open cases of its commune that share a name key. Pairs with a case
+/// of the same child, or with a case said to be about another child, are not kept. Every
+/// lookup comes first and the writes last (two statements): the transaction takes its id, and
+/// holds back the projectors' view of the log, only for those.
+pub async fn recompute_all<C: Conn>(
+    c: &mut C,
+    rules: &MatchRules,
+    cases: &[Uuid],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, sqlx::Error> {
+    let mut found: HashMap<(Uuid, Uuid), Vec<Arg>> = HashMap::new();
+    for case_id in cases {
+        for (key, row) in pairs_of(c, rules, *case_id, at).await? {
+            found.insert(key, row);
+        }
+    }
+    for chunk in cases.chunks(500) {
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        c.exec_once(
+            &format!(
+                "DELETE FROM possible_duplicates WHERE case_a IN ({list}) OR case_b IN ({list})"
+            ),
+            chunk.iter().map(|id| Arg::from(*id)).collect(),
+        )
+        .await?;
+    }
+    let mut pairs = Rows::new(
+        "possible_duplicates",
+        &[
+            "case_a",
+            "case_b",
+            "unit",
+            "level",
+            "score",
+            "summary_vi",
+            "summary_en",
+            "reasons",
+            "found_at",
+        ],
+        "",
+    );
+    let n = found.len();
+    for (_, row) in found {
+        pairs.push(row);
+    }
+    pairs.flush(c).await?;
+    Ok(n)
+}
+
+/// The pairs `case_id` is in now (reads only): keyed by (case_a, case_b), the lower id first.
+async fn pairs_of<C: Conn>(
     c: &mut C,
     rules: &MatchRules,
     case_id: Uuid,
     at: chrono::DateTime<chrono::Utc>,
-) -> Result<usize, sqlx::Error> {
-    c.exec(
-        "DELETE FROM possible_duplicates WHERE case_a = $1 OR case_b = $1",
-        args![case_id],
-    )
-    .await?;
+) -> Result<Vec<((Uuid, Uuid), Vec<Arg>)>, sqlx::Error> {
     let own = c
         .fetch_id_texts(
             "SELECT child_id, acting_unit, folded FROM child_identities \
@@ -93,11 +140,11 @@ pub async fn recompute<C: Conn>(
         )
         .await?;
     let Some((child_id, unit, folded)) = own.into_iter().next() else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let folded: Folded = serde_json::from_str(&folded).unwrap_or_default();
     let Some(given) = folded.given_key().map(str::to_owned) else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let family = folded.family_key().map(str::to_owned);
     let initial: String = given.chars().take(1).collect();
@@ -136,7 +183,7 @@ pub async fn recompute<C: Conn>(
         .fetch(sql, args, &[Col::Uuid, Col::Uuid, Col::Text])
         .await?;
     if candidates.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let distinct: Vec<Uuid> = c
         .fetch_id_texts(
@@ -148,22 +195,7 @@ pub async fn recompute<C: Conn>(
         .map(|(other, _, _)| other)
         .collect();
     let own_keys = Keys::from_folded(&folded, rules);
-    let mut pairs = Rows::new(
-        "possible_duplicates",
-        &[
-            "case_a",
-            "case_b",
-            "unit",
-            "level",
-            "score",
-            "summary_vi",
-            "summary_en",
-            "reasons",
-            "found_at",
-        ],
-        "",
-    );
-    let mut found = 0;
+    let mut pairs = Vec::new();
     for row in candidates {
         let (Some(other), Some(other_folded)) = (row[0].uuid(), row[2].text()) else {
             continue;
@@ -192,22 +224,22 @@ pub async fn recompute<C: Conn>(
                 en: r.en.clone(),
             })
             .collect();
-        pairs.push(args![
-            a,
-            b,
-            unit.clone(),
-            level_code(level),
-            Arg::Real(comparison.score),
-            comparison.summary(false),
-            comparison.summary(true),
-            serde_json::to_string(&reasons).unwrap_or_default(),
-            at
-        ]);
-        found += 1;
+        pairs.push((
+            (a, b),
+            args![
+                a,
+                b,
+                unit.clone(),
+                level_code(level),
+                Arg::Real(comparison.score),
+                comparison.summary(false),
+                comparison.summary(true),
+                serde_json::to_string(&reasons).unwrap_or_default(),
+                at
+            ],
+        ));
     }
-    // The case's pairs were deleted above: one multi-row insert, no conflict possible.
-    pairs.flush(c).await?;
-    Ok(found)
+    Ok(pairs)
 }
 
 pub fn level_code(level: Level) -> &'static str {
