@@ -561,18 +561,22 @@ and the ratio rises accordingly.\n",
         f.mixed_clients(),
         f.pg_baseline.rate()
     ));
-    s.push_str("- **A casebook command is several round trips, by design.** The session check (one query: session, user and \
-grants joined), loading the case's stream, and the commit postgres-es makes (`BEGIN`, one `INSERT` per event — a \
-step writes 1 to 6 events with its status change and deadline clocks — `COMMIT`), plus its share of the \
-projectors' transactions (batched: one per wake-up per projection). That is 5 to 10 statements per command against \
-the baseline's one, on the same two cores that also run the server, the load generator and the database; a \
-whole-machine profile (`perf record -a`, `BENCH_PERF=<file>`) of the command phase showed PostgreSQL using about \
-half of all CPU. The ratio measured here, about 1/10, is what that statement count predicts.\n");
-    s.push_str("- **What would move it**: the database on its own cores or host (the common deployment); a repository that \
-writes a command's events in one statement (postgres-es and sqlite-es insert row by row inside a transaction — \
-replacing them is possible behind the same `PersistedEventRepository` enum); a longer projector gathering window \
-(`gather`, 5 ms, trades lag for fewer transactions). Correctness was not traded: every command is one durable \
-commit, views are exactly-once, the read audit is written before each read answers.\n");
+    s.push_str("- **What a command costs now** (issue 14; the step-by-step record is below): with the session and the \
+case's stream in memory, a command is one statement — its events and the access-log row of its answer in one \
+multi-row `INSERT` inside a CTE, autocommitted: one round trip and one durable commit, as the baseline's. Around \
+it, PostgreSQL still does work the baseline does not: the answer's access-log row and the events' indexes, and \
+the followers of the log — the three views, the duplicates matcher and the notifier, each reading the batch and \
+writing its tables — whose transactions are batched, written last and (derived data) committed without waiting \
+for the flush; on the server, the HTTP exchange, the decision, and the case document every command answers \
+with. A whole-machine profile (`BENCH_PERF=<file>`) of the command phase at 3,000 cases showed PostgreSQL at \
+about half of the two cores and the server at about a third; `BENCH_PG_STATS=<file>` lists the statements per \
+command.\n");
+    s.push_str("- **What would move it further**: the database on its own cores or host (the common deployment: then \
+casebook's server CPU and PostgreSQL's no longer share two cores with the load generator); fewer followers' \
+transactions under load (a longer gathering window trades lag for batches); group commit of several commands in \
+one statement (not built: measured first as optional in issue 14, its gain is a share of the one statement left). \
+Correctness was not traded: every command is one durable commit, views are exactly-once, the read audit is \
+written before each read answers, an ended session cannot act through a cached copy.\n");
     s.push_str("- **Read latencies are measured at saturation.** The mixed load runs closed-loop: eight clients send the next \
 request as soon as the last one answers, on two cores shared with PostgreSQL and the load generator, so the p99 \
 includes queueing behind other requests. The queries themselves take a few milliseconds on 100,000 cases (`EXPLAIN \
@@ -580,8 +584,8 @@ ANALYZE` of a commune's deadline board: 1.5–4 ms, walking open deadlines in du
 a commune's case list: under 1 ms). Each case read also writes its access-log row durably before answering \
 (procedure.md §6).\n");
     s.push_str("- **Held bars**: a 1,000-event stream costs a few milliseconds more than a 10-event one (the whole stream is \
-loaded and folded per command; no snapshots, by decision — cqrs-es 0.5 snapshots double-apply events); projection \
-lag stays far under 200 ms; rebuild replays above 20,000 events/s through the same batch code the live projector \
+folded per command, from the case cache when it holds the stream; no snapshots, by decision — cqrs-es 0.5 \
+snapshots double-apply events); projection lag stays under 200 ms; rebuild replays above 20,000 events/s through the same batch code the live projector \
 uses; resident memory stays small because password hashing (19 MiB of argon2 memory each) is pooled and bounded.\n\n");
     s
 }
@@ -887,13 +891,17 @@ async fn main() {
         report_period,
     };
     let mut text = report(&figures);
-    // The console's page weight is measured by the browser tests (tests/browser/weight.rs),
-    // which keep their own section of the file: carry it over.
+    // Sections measured elsewhere keep their place in the file: the console's page weight
+    // (the browser tests, tests/browser/weight.rs) and the write path's step-by-step record
+    // (quick runs of this bench, one per change, written by hand from their outputs).
     if let Ok(old) = std::fs::read_to_string(&args.out) {
-        const BEGIN: &str = "<!-- page-weight:begin -->";
-        const END: &str = "<!-- page-weight:end -->";
-        if let (Some(a), Some(b)) = (old.find(BEGIN), old.find(END)) {
-            text = format!("{}\n\n{}\n", text.trim_end(), &old[a..b + END.len()]);
+        for (begin, end) in [
+            ("<!-- write-path:begin -->", "<!-- write-path:end -->"),
+            ("<!-- page-weight:begin -->", "<!-- page-weight:end -->"),
+        ] {
+            if let (Some(a), Some(b)) = (old.find(begin), old.find(end)) {
+                text = format!("{}\n\n{}\n", text.trim_end(), &old[a..b + end.len()]);
+            }
         }
     }
     std::fs::write(&args.out, &text).expect("write the report");
