@@ -214,7 +214,7 @@ impl Projections {
             db,
             batch: 500,
             poll: Duration::from_millis(1000),
-            gather: Duration::from_millis(5),
+            gather: Duration::from_millis(10),
             wake,
             wakeup,
             progress,

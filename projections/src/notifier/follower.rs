@@ -31,6 +31,8 @@ pub struct Step {
     pub events: usize,
     pub written: Written,
     pub position: Option<Position>,
+    /// The batch was full: more may be waiting.
+    pub full: bool,
 }
 
 pub struct Follower {
@@ -132,6 +134,11 @@ impl Follower {
                 return Ok(Step { position: Some(after), ..Step::default() });
             };
             let written = self.apply(&mut *tx, d, &events, at).await?;
+            // A batch that gives no message is done again alike if its commit is lost: it
+            // need not wait for the WAL flush (see `FollowerLock::derived_only`).
+            if written.messages == 0 {
+                tx.derived_only().await?;
+            }
             Conn::exec(
                 &mut *tx,
                 "UPDATE notifier_checkpoints SET tx = $1, seq = $2, updated_at = $3 WHERE name = $4",
@@ -139,7 +146,8 @@ impl Follower {
             )
             .await?;
             tx.commit().await?;
-            Ok(Step { events: events.len(), written, position: Some(last) })
+            let full = events.len() as i64 >= self.batch;
+            Ok(Step { events: events.len(), written, position: Some(last), full })
         })
     }
 
