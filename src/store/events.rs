@@ -8,6 +8,7 @@
 //! round trip and one durable commit. Events are never updated (the tables' triggers refuse it).
 
 use super::access_log::CaseView;
+use super::group_commit::GroupCommitter;
 use aggregates::Case;
 use chrono::{DateTime, Utc};
 use cqrs_es::persist::{
@@ -33,6 +34,8 @@ pub struct AccessRow {
 #[derive(Clone)]
 pub struct EventRepository {
     db: Db,
+    /// SQLite: the commits queue for the one writer and go in by groups.
+    group: Option<GroupCommitter>,
 }
 
 const SELECT: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, \
@@ -98,11 +101,42 @@ pub enum CommitError {
 
 impl CommitError {
     fn of(e: sqlx::Error) -> Self {
-        match conflict_or(e) {
-            PersistenceError::OptimisticLockError => Self::Conflict,
-            other => Self::Store(other),
-        }
+        commit_error(e)
     }
+
+    pub(super) fn store(message: &str) -> Self {
+        Self::Store(PersistenceError::UnknownError(message.into()))
+    }
+}
+
+pub(super) fn commit_error(e: sqlx::Error) -> CommitError {
+    match conflict_or(e) {
+        PersistenceError::OptimisticLockError => CommitError::Conflict,
+        other => CommitError::Store(other),
+    }
+}
+
+/// One multi-row `INSERT` of `events` on SQLite (inside the caller's transaction).
+pub(super) async fn insert_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    events: &[SerializedEvent],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO events ({COLUMNS}) VALUES {}",
+        values(events.len(), 0, false)
+    );
+    let mut q = sqlx::query(&sql);
+    for e in events {
+        q = q
+            .bind(&e.aggregate_type)
+            .bind(&e.aggregate_id)
+            .bind(e.sequence as i64)
+            .bind(&e.event_type)
+            .bind(&e.event_version)
+            .bind(e.payload.to_string())
+            .bind(e.metadata.to_string());
+    }
+    q.execute(conn).await.map(|_| ())
 }
 
 fn conflict_or(e: sqlx::Error) -> PersistenceError {
@@ -125,8 +159,22 @@ fn conflict_or(e: sqlx::Error) -> PersistenceError {
 }
 
 impl EventRepository {
+    /// The repository over `db`; on SQLite it spawns the group committer (call it inside the
+    /// runtime, once per store, and share clones).
     pub fn new(db: &Db) -> Self {
-        Self { db: db.clone() }
+        let group = match db {
+            Db::Sqlite(pools) => Some(GroupCommitter::spawn(pools.writer.clone())),
+            Db::Postgres(_) => None,
+        };
+        Self {
+            db: db.clone(),
+            group,
+        }
+    }
+
+    /// The SQLite group committer, when the store is SQLite.
+    pub fn group_committer(&self) -> Option<&GroupCommitter> {
+        self.group.as_ref()
     }
 
     /// Writes `events` (of one or several cases) and, when given, the access-log row of the
@@ -206,44 +254,12 @@ impl EventRepository {
                     return Err(CommitError::SessionEnded);
                 }
             }
-            Db::Sqlite(pools) => {
-                let sql = format!(
-                    "INSERT INTO events ({COLUMNS}) VALUES {}",
-                    values(events.len(), 0, false)
-                );
-                let mut tx = pools
-                    .writer
-                    .begin_with("BEGIN IMMEDIATE")
-                    .await
-                    .map_err(CommitError::of)?;
-                let mut q = sqlx::query(&sql);
-                for e in events {
-                    q = q
-                        .bind(&e.aggregate_type)
-                        .bind(&e.aggregate_id)
-                        .bind(e.sequence as i64)
-                        .bind(&e.event_type)
-                        .bind(&e.event_version)
-                        .bind(e.payload.to_string())
-                        .bind(e.metadata.to_string());
-                }
-                q.execute(&mut *tx).await.map_err(CommitError::of)?;
-                if let Some(a) = access {
-                    sqlx::query(
-                        "INSERT INTO case_access_log (case_id, user_id, role, unit_code, view, at) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(a.case_id)
-                    .bind(a.user_id)
-                    .bind(&a.role)
-                    .bind(&a.unit)
-                    .bind(a.view.code())
-                    .bind(a.at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(CommitError::of)?;
-                }
-                tx.commit().await.map_err(CommitError::of)?;
+            Db::Sqlite(_) => {
+                let group = self
+                    .group
+                    .as_ref()
+                    .ok_or_else(|| CommitError::store("the SQLite repository has no committer"))?;
+                group.commit(events.to_vec(), access.cloned()).await?;
             }
         }
         Ok(())

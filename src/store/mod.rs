@@ -7,6 +7,7 @@ pub mod account_events;
 pub mod case_numbers;
 pub mod child_searches;
 pub mod events;
+pub mod group_commit;
 pub mod idempotency;
 pub mod login_attempts;
 pub mod session_cache;

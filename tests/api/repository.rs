@@ -153,3 +153,113 @@ async fn no_event_commit_sends_a_notification_on_postgres() {
     let names: Vec<&str> = triggers.iter().map(|(n,)| n.as_str()).collect();
     assert_eq!(names, ["events_no_update"], "only the immutability trigger");
 }
+
+/// SQLite group commit (issue 14): commands that queue while the writer is busy go in with one
+/// transaction; each is answered only after that commit, and a command that loses a race —
+/// here four of five on one case's first sequence, inside the same group — is refused alone
+/// while the others are written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_sqlite_commands_commit_together_and_a_conflict_is_refused_alone() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::spawn(Store::Sqlite).await;
+    let Db::Sqlite(pools) = &app.db else {
+        unreachable!()
+    };
+    let repo = EventRepository::new(&app.db);
+    let group = repo
+        .group_committer()
+        .expect("SQLite commits by groups")
+        .clone();
+    let stats = group.stats();
+    let (groups, commands) = (
+        stats.groups.load(Ordering::Relaxed),
+        stats.commands.load(Ordering::Relaxed),
+    );
+
+    // Something else holds the writer: the commands queue.
+    let held = pools.writer.acquire().await.unwrap();
+    let cases: Vec<String> = (0..10).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    let mut jobs = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let access = (i == 1).then(|| AccessRow {
+            case_id: uuid::Uuid::parse_str(case).unwrap(),
+            user_id: uuid::Uuid::now_v7(),
+            role: "social_worker".into(),
+            unit: COMMUNE.into(),
+            view: CaseView::Command,
+            at: chrono::Utc::now(),
+        });
+        let (repo, event) = (repo.clone(), event(case, 1, &format!("ca {i}")));
+        jobs.push(tokio::spawn(async move {
+            repo.commit(&[event], access.as_ref(), None).await
+        }));
+    }
+    for rival in 0..4 {
+        let (repo, event) = (
+            repo.clone(),
+            event(&cases[0], 1, &format!("đối thủ {rival}")),
+        );
+        jobs.push(tokio::spawn(async move {
+            repo.commit(&[event], None, None).await
+        }));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while group.stats().submitted.load(Ordering::Relaxed) < 14 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the commands never queued"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(
+        jobs.iter().all(|j| !j.is_finished()),
+        "no command is answered before its commit"
+    );
+    drop(held);
+
+    let mut results = Vec::new();
+    for job in jobs {
+        results.push(job.await.unwrap());
+    }
+    assert!(results[1..10].iter().all(Result::is_ok), "{results:?}");
+    let first_case: Vec<_> = [&results[0]].into_iter().chain(&results[10..]).collect();
+    assert_eq!(first_case.iter().filter(|r| r.is_ok()).count(), 1);
+    assert_eq!(
+        first_case
+            .iter()
+            .filter(|r| matches!(r, Err(CommitError::Conflict)))
+            .count(),
+        4,
+        "{first_case:?}"
+    );
+    assert_eq!(
+        stats.groups.load(Ordering::Relaxed) - groups,
+        1,
+        "one transaction"
+    );
+    assert_eq!(stats.commands.load(Ordering::Relaxed) - commands, 14);
+
+    // Durable and whole: one event per case, the winner's on the raced case, the access row.
+    for case in &cases {
+        let read = crate_repository_read(&app.db, case).await;
+        assert_eq!(read.len(), 1, "{case}");
+    }
+    let winner = crate_repository_read(&app.db, &cases[0]).await;
+    let won = [0usize, 10, 11, 12, 13]
+        .into_iter()
+        .find(|&i| results[i].is_ok())
+        .unwrap();
+    let text = if won == 0 {
+        "ca 0".to_owned()
+    } else {
+        format!("đối thủ {}", won - 10)
+    };
+    assert_eq!(winner[0].payload, json!({"NoteAdded": {"text": text}}));
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM case_access_log WHERE case_id = $1")
+        .bind(uuid::Uuid::parse_str(&cases[1]).unwrap())
+        .fetch_one(&pools.reader)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}
