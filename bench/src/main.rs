@@ -574,7 +574,8 @@ command.\n");
     s.push_str("- **What would move it further**: the database on its own cores or host (the common deployment: then \
 casebook's server CPU and PostgreSQL's no longer share two cores with the load generator); fewer followers' \
 transactions under load (a longer gathering window trades lag for batches); group commit of several commands in \
-one statement (not built: measured first as optional in issue 14, its gain is a share of the one statement left). \
+one statement on Postgres (not built: optional in issue 14, its gain is a share of the one statement left; SQLite \
+commits by groups). \
 Correctness was not traded: every command is one durable commit, views are exactly-once, the read audit is \
 written before each read answers, an ended session cannot act through a cached copy.\n");
     s.push_str("- **Read latencies are measured at saturation.** The mixed load runs closed-loop: eight clients send the next \
@@ -892,12 +893,14 @@ async fn main() {
     };
     let mut text = report(&figures);
     // Sections measured elsewhere keep their place in the file: the console's page weight
-    // (the browser tests, tests/browser/weight.rs) and the write path's step-by-step record
-    // (quick runs of this bench, one per change, written by hand from their outputs).
+    // (the browser tests, tests/browser/weight.rs), the write path's step-by-step record
+    // (quick runs of this bench, one per change, written by hand from their outputs) and the
+    // child matching figures (`--bin matching`).
     if let Ok(old) = std::fs::read_to_string(&args.out) {
         for (begin, end) in [
             ("<!-- write-path:begin -->", "<!-- write-path:end -->"),
             ("<!-- page-weight:begin -->", "<!-- page-weight:end -->"),
+            ("<!-- matching:begin -->", "<!-- matching:end -->"),
         ] {
             if let (Some(a), Some(b)) = (old.find(begin), old.find(end)) {
                 text = format!("{}\n\n{}\n", text.trim_end(), &old[a..b + end.len()]);

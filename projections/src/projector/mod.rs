@@ -6,7 +6,7 @@
 
 use crate::db::{Db, FollowerLock};
 use crate::log::{self, LogError, LoggedEvent, Position};
-use crate::matcher::{Matcher, MatcherError, Step};
+use crate::matcher::{Matcher, MatcherError};
 use crate::sql::Conn;
 use crate::views::{cases, deadlines, identities, Dialect, Names};
 use aggregates::identity::MatchRules;
@@ -95,52 +95,6 @@ pub enum ProjectorError {
     #[error("duplicates matcher: {0}")]
     Matcher(#[from] MatcherError),
 }
-
-/// Wakes the projectors (and the other followers of the log) after a commit in this process,
-/// and (Postgres) has the other instances woken by a `NOTIFY` sent after the commit.
-#[derive(Debug, Default)]
-pub struct Wakeup {
-    notifies: Vec<Arc<Notify>>,
-    /// Other followers of the log (the notifier), subscribed after the projectors.
-    followers: Mutex<Vec<Arc<Notify>>>,
-    /// The announcer task's bell (Postgres only).
-    announce: Arc<Notify>,
-}
-
-impl Wakeup {
-    pub fn ping(&self) {
-        self.wake_local();
-        self.announce.notify_one();
-    }
-
-    /// Wakes this process's projectors and followers (a commit here, or another instance's).
-    fn wake_local(&self) {
-        for n in &self.notifies {
-            n.notify_one();
-        }
-        for n in self
-            .followers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            n.notify_one();
-        }
-    }
-
-    /// A wake-up for another follower of the log, pinged with the projectors'.
-    pub fn follow(&self) -> Arc<Notify> {
-        let notify = Arc::new(Notify::new());
-        self.followers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(notify.clone());
-        notify
-    }
-}
-
-/// At most one `NOTIFY` per this interval: the commits of a busy moment share one.
-const ANNOUNCE_EVERY: Duration = Duration::from_millis(5);
 
 /// How a projection is doing, for `/ready` and `/metrics`.
 #[derive(Debug, Clone, Default)]
@@ -462,92 +416,6 @@ impl Projections {
         2
     }
 
-    /// One step of the duplicates matcher (a chunk of a full pass, or a batch of the log).
-    pub async fn step_matcher(&self) -> Result<Step, ProjectorError> {
-        let step = self.matcher.step(&self.db).await?;
-        if let Step::Worked(n) = step {
-            let position = self.checkpoint(DUPLICATES).await?.map(|(_, p)| p);
-            let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
-            let s = status.entry(DUPLICATES).or_default();
-            s.applied += n as u64;
-            if let Some(p) = position {
-                s.position = p;
-            }
-        }
-        self.progress.send_modify(|n| *n = n.wrapping_add(1));
-        Ok(step)
-    }
-
-    /// Looks for every possible duplicate again now, then catches up with the log (`casebook
-    /// projections rebuild duplicates`). Returns the cases and events looked at.
-    pub async fn rebuild_duplicates(
-        &self,
-        progress: impl FnMut(u64),
-    ) -> Result<u64, ProjectorError> {
-        let done = self.matcher.rebuild(&self.db, progress).await?;
-        self.progress.send_modify(|n| *n = n.wrapping_add(1));
-        Ok(done)
-    }
-
-    /// The matcher follows the identities view: woken when a projector made progress, polling
-    /// as the safety net; errors logged once per streak and retried.
-    async fn run_matcher(self: Arc<Self>) {
-        let mut progress = self.progress.subscribe();
-        let mut stopping = self.stopping.subscribe();
-        let mut failing = false;
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            if *stopping.borrow() {
-                return;
-            }
-            let result = self.step_matcher().await;
-            if *stopping.borrow() {
-                return;
-            }
-            match result {
-                Ok(Step::Worked(_)) => {
-                    if failing {
-                        tracing::info!(projection = DUPLICATES, "matcher recovered");
-                        failing = false;
-                        backoff = Duration::from_millis(100);
-                        self.record_named(DUPLICATES, |s| s.last_error = None);
-                    }
-                    // Its own progress signal must not keep it awake: mark it seen.
-                    progress.borrow_and_update();
-                }
-                Ok(Step::Idle) => {
-                    progress.borrow_and_update();
-                    tokio::select! {
-                        _ = progress.changed() => tokio::time::sleep(self.gather).await,
-                        _ = tokio::time::sleep(self.poll) => {}
-                        _ = stopping.changed() => {}
-                    }
-                }
-                Err(e) => {
-                    if !failing {
-                        tracing::error!(projection = DUPLICATES, error = %e, "matcher failed; retrying");
-                        failing = true;
-                    }
-                    let message = e.to_string();
-                    self.record_named(DUPLICATES, |s| {
-                        s.errors += 1;
-                        s.last_error = Some(message);
-                    });
-                    tokio::select! {
-                        _ = tokio::time::sleep(backoff) => {}
-                        _ = stopping.changed() => {}
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
-    }
-
-    fn record_named(&self, name: &'static str, f: impl FnOnce(&mut ViewStatus)) {
-        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
-        f(status.entry(name).or_default());
-    }
-
     /// The projectors' task: every view, batch after batch (`step_all`).
     async fn run(self: Arc<Self>) {
         let wake = self.wake[&View::Cases].clone();
@@ -698,116 +566,6 @@ impl Projections {
         }
         log::count_after(&self.db, slowest).await
     }
-
-    /// Rebuilds a projection from the whole log into new tables, then swaps them in under the
-    /// projection's lock. `progress(done, total)` is called after each batch. Returns the number
-    /// of events replayed.
-    pub async fn rebuild(
-        &self,
-        view: View,
-        mut progress: impl FnMut(u64, u64),
-    ) -> Result<u64, ProjectorError> {
-        let d = dialect(&self.db);
-        let generation = Utc::now().timestamp_micros().unsigned_abs();
-        let next = Names::rebuild(generation);
-        let total = log::count_after(&self.db, Position::START).await?.max(0) as u64;
-        // Fresh tables. (SQLite transactions that write begin IMMEDIATE: a deferred one that
-        // read first could not take the write lock while the live projector holds it.)
-        crate::with_db!(&self.db, pool => {
-            let mut tx = pool.begin_with(begin_write(d)).await?;
-            for table in view.tables() {
-                sqlx::query(&format!("DROP TABLE IF EXISTS {}", next.table(table)))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            for statement in view.ddl(d, &next) {
-                sqlx::query(&statement).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
-        // Replay, a batch per transaction.
-        let mut position = Position::START;
-        let mut done = 0u64;
-        loop {
-            let (n, last) = self.replay_batch(view, &next, position).await?;
-            if n == 0 {
-                break;
-            }
-            position = last;
-            done += n as u64;
-            progress(done, total.max(done));
-        }
-        // Swap under the live projection's lock, after catching up with what came meanwhile.
-        let swapped = crate::with_db!(&self.db, pool => {
-            let mut tx = if d == Dialect::Sqlite {
-                pool.begin_with("BEGIN IMMEDIATE").await?
-            } else {
-                pool.begin().await?
-            };
-            if d == Dialect::Postgres {
-                // Wait for a running batch of the live projector, then hold it off.
-                sqlx::query("INSERT INTO projection_checkpoints (name, version, tx, seq, updated_at) \
-                    VALUES ($1, 0, 0, 0, $2) ON CONFLICT (name) DO NOTHING")
-                    .bind(view.name()).bind(Utc::now()).execute(&mut *tx).await?;
-                tx.lock_follower(view.name()).await?;
-            }
-            loop {
-                let events = next_batch(&mut *tx, position, self.batch).await?;
-                let Some(last) = events.last().map(|e| e.position) else { break };
-                view.apply(&mut *tx, &next, &events).await?;
-                done += events.len() as u64;
-                position = last;
-            }
-            for table in view.tables() {
-                sqlx::query(&format!("DROP TABLE IF EXISTS {table}")).execute(&mut *tx).await?;
-                sqlx::query(&format!("ALTER TABLE {} RENAME TO {table}", next.table(table)))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query("INSERT INTO projection_checkpoints (name, version, tx, seq, updated_at) \
-                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET \
-                version = excluded.version, tx = excluded.tx, seq = excluded.seq, updated_at = excluded.updated_at")
-                .bind(view.name())
-                .bind(view.version())
-                .bind(position.tx)
-                .bind(position.seq)
-                .bind(Utc::now())
-                .execute(&mut *tx)
-                .await?;
-            // Fresh tables have no planner statistics; without them Postgres picks plans that
-            // scan whole indexes (a 50× slower deadline board was measured). In the swap's
-            // transaction, which on SQLite already holds the write lock ANALYZE needs.
-            for table in view.tables() {
-                sqlx::query(&format!("ANALYZE {table}")).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok::<_, ProjectorError>(position)
-        })?;
-        self.record(view, |s| {
-            s.position = swapped;
-            s.last_error = None;
-        });
-        progress(done, total.max(done));
-        self.progress.send_modify(|n| *n = n.wrapping_add(1));
-        Ok(done)
-    }
-
-    async fn replay_batch(
-        &self,
-        view: View,
-        names: &Names,
-        after: Position,
-    ) -> Result<(usize, Position), ProjectorError> {
-        let d = dialect(&self.db);
-        crate::with_db!(&self.db, pool => {
-            let mut tx = pool.begin_with(begin_write(d)).await?;
-            let events = next_batch(&mut *tx, after, self.batch * 4).await?;
-            let last = events.last().map_or(after, |e| e.position);
-            view.apply(&mut *tx, names, &events).await?;
-            tx.commit().await?;
-            Ok((events.len(), last))
-        })
-    }
 }
 
 /// The next batch on either store's connection.
@@ -856,51 +614,8 @@ async fn advance<C: Conn>(c: &mut C, name: &str, p: Position) -> Result<(), sqlx
     Ok(())
 }
 
-/// Postgres `LISTEN`: a commit in another instance wakes the projectors here (this
-/// instance's own announcements are ignored: its projectors were woken in process).
-async fn listen(pool: sqlx::PgPool, wakeup: Arc<Wakeup>, instance: String) {
-    loop {
-        match sqlx::postgres::PgListener::connect_with(&pool).await {
-            Ok(mut listener) => {
-                if let Err(e) = listener.listen("casebook_events").await {
-                    tracing::warn!(error = %e, "cannot LISTEN; relying on polling");
-                } else {
-                    while let Ok(message) = listener.recv().await {
-                        if message.payload() != instance {
-                            wakeup.wake_local();
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot LISTEN; relying on polling"),
-        }
-        tokio::time::sleep(Duration::from_secs(5)).await;
-    }
-}
-
-/// Postgres: after commits in this process, one `NOTIFY` (outside every event transaction, so
-/// commits keep sharing WAL flushes), at most one per [`ANNOUNCE_EVERY`]. A lost one costs
-/// another instance at most its polling interval.
-async fn announce(pool: sqlx::PgPool, bell: Arc<Notify>, instance: String) {
-    let mut failing = false;
-    loop {
-        bell.notified().await;
-        match sqlx::query("SELECT pg_notify('casebook_events', $1)")
-            .bind(&instance)
-            .execute(&pool)
-            .await
-        {
-            Ok(_) if failing => {
-                failing = false;
-                tracing::info!("NOTIFY works again");
-            }
-            Ok(_) => {}
-            Err(e) if !failing => {
-                failing = true;
-                tracing::warn!(error = %e, "cannot NOTIFY other instances; they rely on polling");
-            }
-            Err(_) => {}
-        }
-        tokio::time::sleep(ANNOUNCE_EVERY).await;
-    }
-}
+mod follower_tasks;
+mod rebuild;
+mod wakeup;
+pub use wakeup::Wakeup;
+use wakeup::{announce, listen};
