@@ -586,8 +586,7 @@ a commune's case list: under 1 ms). Each case read also writes its access-log ro
 (procedure.md §6).\n");
     s.push_str("- **Held bars**: a 1,000-event stream costs a few milliseconds more than a 10-event one (the whole stream is \
 folded per command, from the case cache when it holds the stream; no snapshots, by decision — cqrs-es 0.5 \
-snapshots double-apply events); projection lag stays under 200 ms; rebuild replays above 20,000 events/s through the same batch code the live projector \
-uses; resident memory stays small because password hashing (19 MiB of argon2 memory each) is pooled and bounded.\n\n");
+snapshots double-apply events); projection lag stays under 200 ms; resident memory stays small because password hashing (19 MiB of argon2 memory each) is pooled and bounded.\n\n");
     s
 }
 
