@@ -102,7 +102,7 @@ pub struct CaseFacts {
     received_at: DateTime<Utc>,
     born: (Option<chrono::NaiveDate>, Option<u8>),
     /// Plan items by id: (version, measure, service type).
-    items: HashMap<Uuid, (u32, String, String)>,
+    items: HashMap<Uuid, (u32, &'static str, &'static str)>,
     deadlines: HashMap<String, usize>,
 }
 
@@ -310,11 +310,7 @@ pub fn apply(cases: &mut Vec<CaseFacts>, index: &mut HashMap<Uuid, usize>, e: &L
         }
         CaseEvent::PlanSubmitted(p) => {
             for item in &p.items {
-                let v = (
-                    p.version,
-                    item.measure.code().to_owned(),
-                    item.service_type.code().to_owned(),
-                );
+                let v = (p.version, item.measure.code(), item.service_type.code());
                 c.items.insert(item.item_id, v);
             }
         }
@@ -323,7 +319,7 @@ pub fn apply(cases: &mut Vec<CaseFacts>, index: &mut HashMap<Uuid, usize>, e: &L
                 .items
                 .values()
                 .filter(|(v, _, _)| *v == a.version)
-                .map(|(_, m, s)| (m.clone(), s.clone()))
+                .map(|(_, m, s)| ((*m).to_owned(), (*s).to_owned()))
                 .unzip();
             measures.sort();
             measures.dedup();
