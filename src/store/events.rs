@@ -44,43 +44,25 @@ const SELECT: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type,
 const COLUMNS: &str =
     "aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata";
 
-/// `($1, …, $7), ($8, …, $14), …` for `rows` events, after `offset` parameters.
-fn values(rows: usize, offset: usize, pg: bool) -> String {
-    (0..rows)
-        .map(|r| {
-            let n = offset + r * 7;
-            let json = if pg { "::jsonb" } else { "" };
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}{json}, ${}{json})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6,
-                n + 7
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+/// The casts of an event row's seven parameters: none (SQLite), JSON columns only (a Postgres
+/// `INSERT … VALUES`), or every column (a `VALUES` list read by a `SELECT`, where Postgres
+/// cannot infer parameter types).
+const SQLITE: [&str; 7] = ["", "", "", "", "", "", ""];
+const PG_INSERT: [&str; 7] = ["", "", "", "", "", "::jsonb", "::jsonb"];
+const PG_TYPED: [&str; 7] = [
+    "::text", "::text", "::bigint", "::text", "::text", "::jsonb", "::jsonb",
+];
 
-/// `($1::text, $2::text, $3::bigint, …)`: the rows of a `VALUES` list read by a `SELECT`,
-/// typed (Postgres cannot infer parameter types there).
-fn values_typed(rows: usize) -> String {
+/// `($1, …, $7), ($8, …, $14), …` for `rows` events, each parameter with its cast.
+fn values(rows: usize, casts: &[&str; 7]) -> String {
     (0..rows)
         .map(|r| {
-            let n = r * 7;
-            format!(
-                "(${}::text, ${}::text, ${}::bigint, ${}::text, ${}::text, ${}::jsonb, ${}::jsonb)",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6,
-                n + 7
-            )
+            let row: Vec<String> = casts
+                .iter()
+                .enumerate()
+                .map(|(i, cast)| format!("${}{cast}", r * 7 + i + 1))
+                .collect();
+            format!("({})", row.join(", "))
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -123,7 +105,7 @@ pub(super) async fn insert_sqlite(
 ) -> Result<(), sqlx::Error> {
     let sql = format!(
         "INSERT INTO events ({COLUMNS}) VALUES {}",
-        values(events.len(), 0, false)
+        values(events.len(), &SQLITE)
     );
     let mut q = sqlx::query(&sql);
     for e in events {
@@ -197,12 +179,12 @@ impl EventRepository {
                 let insert = match session {
                     None => format!(
                         "INSERT INTO events ({COLUMNS}) VALUES {}",
-                        values(events.len(), 0, true)
+                        values(events.len(), &PG_INSERT)
                     ),
                     Some(_) => format!(
                         "INSERT INTO events ({COLUMNS}) SELECT * FROM (VALUES {}) AS v \
                          WHERE EXISTS (SELECT 1 FROM sessions WHERE token_hash = ${} AND expires_at > now())",
-                        values_typed(events.len()),
+                        values(events.len(), &PG_TYPED),
                         n + 1
                     ),
                 };
