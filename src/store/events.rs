@@ -98,16 +98,16 @@ pub(super) fn commit_error(e: sqlx::Error) -> CommitError {
     }
 }
 
-/// One multi-row `INSERT` of `events` on SQLite (inside the caller's transaction).
-pub(super) async fn insert_sqlite(
-    conn: &mut sqlx::SqliteConnection,
-    events: &[SerializedEvent],
-) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO events ({COLUMNS}) VALUES {}",
-        values(events.len(), &SQLITE)
-    );
-    let mut q = sqlx::query(&sql);
+/// Binds the seven columns of each event, in [`values`]' order.
+fn bind_events<'q, DB: sqlx::Database>(
+    mut q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    events: &'q [SerializedEvent],
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    &'q String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
     for e in events {
         q = q
             .bind(&e.aggregate_type)
@@ -118,7 +118,22 @@ pub(super) async fn insert_sqlite(
             .bind(e.payload.to_string())
             .bind(e.metadata.to_string());
     }
-    q.execute(conn).await.map(|_| ())
+    q
+}
+
+/// One multi-row `INSERT` of `events` on SQLite (inside the caller's transaction).
+pub(super) async fn insert_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    events: &[SerializedEvent],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO events ({COLUMNS}) VALUES {}",
+        values(events.len(), &SQLITE)
+    );
+    bind_events(sqlx::query(&sql), events)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 fn conflict_or(e: sqlx::Error) -> PersistenceError {
@@ -203,17 +218,7 @@ impl EventRepository {
                         after + 6
                     ),
                 };
-                let mut q = sqlx::query(&sql);
-                for e in events {
-                    q = q
-                        .bind(&e.aggregate_type)
-                        .bind(&e.aggregate_id)
-                        .bind(e.sequence as i64)
-                        .bind(&e.event_type)
-                        .bind(&e.event_version)
-                        .bind(e.payload.to_string())
-                        .bind(e.metadata.to_string());
-                }
+                let mut q = bind_events(sqlx::query(&sql), events);
                 if let Some(token_hash) = session {
                     q = q.bind(token_hash);
                 }
