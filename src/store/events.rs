@@ -82,10 +82,6 @@ pub enum CommitError {
 }
 
 impl CommitError {
-    fn of(e: sqlx::Error) -> Self {
-        commit_error(e)
-    }
-
     pub(super) fn store(message: &str) -> Self {
         Self::Store(PersistenceError::UnknownError(message.into()))
     }
@@ -232,11 +228,7 @@ impl EventRepository {
                         .bind(a.at);
                 }
                 // Autocommit: the statement is its own transaction, one durable commit.
-                let written = q
-                    .execute(pool)
-                    .await
-                    .map_err(CommitError::of)?
-                    .rows_affected();
+                let written = q.execute(pool).await.map_err(commit_error)?.rows_affected();
                 if session.is_some() && written == 0 {
                     return Err(CommitError::SessionEnded);
                 }

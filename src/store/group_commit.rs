@@ -76,11 +76,6 @@ impl GroupCommitter {
         answer.await.unwrap_or_else(|_| Err(stopped()))
     }
 
-    /// Commands waiting for the writer now.
-    pub fn queued(&self) -> usize {
-        self.queue.max_capacity() - self.queue.capacity()
-    }
-
     pub fn stats(&self) -> &GroupStats {
         &self.stats
     }
