@@ -181,6 +181,8 @@ pub async fn count_after(db: &Db, after: Position) -> Result<i64, sqlx::Error> {
         Db::Postgres(pool) => sqlx::query_scalar(
             "SELECT count(*) FROM events WHERE (tx_id, global_seq) > ($1::bigint::text::xid8, $2)",
         )
+        // Planned with the position each time (a generic plan would count the whole log).
+        .persistent(false)
         .bind(after.tx)
         .bind(after.seq)
         .fetch_one(pool)
