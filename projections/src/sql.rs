@@ -333,3 +333,47 @@ impl Rows {
         Ok(())
     }
 }
+
+/// `UPDATE table SET columns = …` for many cases in as few statements as the drivers' parameter
+/// limits allow: the new values as a `VALUES` list joined on the case id (both stores).
+pub async fn update_rows<C: Conn>(
+    c: &mut C,
+    table: &str,
+    columns: &[&'static str],
+    rows: Vec<(Uuid, Vec<Arg>)>,
+) -> Result<(), sqlx::Error> {
+    let width = columns.len() + 1;
+    let per_statement = (30_000 / width).max(1);
+    let names = std::iter::once("case_id")
+        .chain(columns.iter().copied())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sets = columns
+        .iter()
+        .map(|col| format!("{col} = v.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for chunk in rows.chunks(per_statement) {
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * width);
+        let mut tuples: Vec<String> = Vec::with_capacity(chunk.len());
+        for (id, values) in chunk {
+            let first = args.len() + 1;
+            args.push((*id).into());
+            args.extend(values.iter().cloned());
+            tuples.push(format!(
+                "({})",
+                (first..first + width)
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let sql = format!(
+            "WITH v ({names}) AS (VALUES {}) UPDATE {table} SET {sets} FROM v \
+             WHERE {table}.case_id = v.case_id",
+            tuples.join(", ")
+        );
+        c.exec_once(&sql, args).await?;
+    }
+    Ok(())
+}

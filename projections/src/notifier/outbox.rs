@@ -39,9 +39,13 @@ pub struct Stamp {
     pub real: DateTime<Utc>,
 }
 
-/// Units looked up once per transaction: code → (name, parent).
+/// What a transaction looks up once: units (code → name, parent) and the holders of a role on
+/// a unit (a batch's messages are mostly about a few communes).
 #[derive(Debug, Default)]
-pub(crate) struct Units(HashMap<String, Option<(String, Option<String>)>>);
+pub(crate) struct Units {
+    units: HashMap<String, Option<(String, Option<String>)>>,
+    holders: HashMap<(&'static str, String), Vec<Uuid>>,
+}
 
 impl Units {
     async fn get<C: Conn>(
@@ -49,7 +53,7 @@ impl Units {
         c: &mut C,
         code: &str,
     ) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
-        if let Some(found) = self.0.get(code) {
+        if let Some(found) = self.units.get(code) {
             return Ok(found.clone());
         }
         let rows = c
@@ -62,7 +66,7 @@ impl Units {
         let found = rows
             .first()
             .and_then(|r| Some((r[0].text()?.to_owned(), r[1].text().map(str::to_owned))));
-        self.0.insert(code.to_owned(), found.clone());
+        self.units.insert(code.to_owned(), found.clone());
         Ok(found)
     }
 
@@ -92,17 +96,27 @@ const HOLDERS: &str = "SELECT g.user_id FROM user_grants g JOIN users u ON u.id 
 const ENABLED_USER: &str = "SELECT u.id FROM users u WHERE u.id = $1 AND u.disabled = $2 \
     AND NOT EXISTS (SELECT 1 FROM user_grants a WHERE a.user_id = u.id AND a.role = 'admin')";
 
-async fn holders<C: Conn>(
-    c: &mut C,
-    role: Role,
-    unit: &str,
-    into: &mut BTreeSet<Uuid>,
-) -> Result<(), sqlx::Error> {
-    let rows = c
-        .fetch(HOLDERS, args![role.code(), unit, false], &[Col::Uuid])
-        .await?;
-    into.extend(rows.iter().filter_map(|r| r[0].uuid()));
-    Ok(())
+impl Units {
+    async fn holders<C: Conn>(
+        &mut self,
+        c: &mut C,
+        role: Role,
+        unit: &str,
+        into: &mut BTreeSet<Uuid>,
+    ) -> Result<(), sqlx::Error> {
+        let key = (role.code(), unit.to_owned());
+        if let Some(found) = self.holders.get(&key) {
+            into.extend(found.iter().copied());
+            return Ok(());
+        }
+        let rows = c
+            .fetch(HOLDERS, args![role.code(), unit, false], &[Col::Uuid])
+            .await?;
+        let found: Vec<Uuid> = rows.iter().filter_map(|r| r[0].uuid()).collect();
+        into.extend(found.iter().copied());
+        self.holders.insert(key, found);
+        Ok(())
+    }
 }
 
 /// The inbox recipients of `audience`, without the actor.
@@ -115,10 +129,12 @@ pub(crate) async fn recipients<C: Conn>(
     let mut out = BTreeSet::new();
     for a in audience {
         match a {
-            Audience::Role(role, unit) => holders(c, *role, unit, &mut out).await?,
+            Audience::Role(role, unit) => units.holders(c, *role, unit, &mut out).await?,
             Audience::ProvinceSupervisors(unit) => {
                 if let Some((_, Some(province))) = units.get(c, unit).await? {
-                    holders(c, Role::Supervisor, &province, &mut out).await?;
+                    units
+                        .holders(c, Role::Supervisor, &province, &mut out)
+                        .await?;
                 }
             }
             Audience::User(id) | Audience::AssignedOrWorkers(Some(id), _) => {
@@ -128,7 +144,7 @@ pub(crate) async fn recipients<C: Conn>(
                 out.extend(rows.iter().filter_map(|r| r[0].uuid()));
             }
             Audience::AssignedOrWorkers(None, unit) => {
-                holders(c, Role::SocialWorker, unit, &mut out).await?
+                units.holders(c, Role::SocialWorker, unit, &mut out).await?
             }
         }
     }

@@ -75,8 +75,8 @@ pub struct StoredReason {
 /// Looks for the pairs of several cases again: removes those they had, and for each open one
 /// scores it against the open cases of its commune that share a name key. Pairs with a case
 /// of the same child, or with a case said to be about another child, are not kept. Every
-/// lookup comes first and the writes last (two statements): the transaction takes its id, and
-/// holds back the projectors' view of the log, only for those.
+/// lookup comes first (three statements for all the cases) and the writes last (two): the
+/// transaction takes its id, and holds back the projectors' view of the log, only for those.
 pub async fn recompute_all<C: Conn>(
     c: &mut C,
     rules: &MatchRules,
@@ -84,10 +84,8 @@ pub async fn recompute_all<C: Conn>(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<usize, sqlx::Error> {
     let mut found: HashMap<(Uuid, Uuid), Vec<Arg>> = HashMap::new();
-    for case_id in cases {
-        for (key, row) in pairs_of(c, rules, *case_id, at).await? {
-            found.insert(key, row);
-        }
+    for chunk in cases.chunks(LOOKUP_CHUNK) {
+        pairs_of(c, rules, chunk, at, &mut found).await?;
     }
     for chunk in cases.chunks(500) {
         let list = (1..=chunk.len())
@@ -125,91 +123,166 @@ pub async fn recompute_all<C: Conn>(
     Ok(n)
 }
 
-/// The pairs `case_id` is in now (reads only): keyed by (case_a, case_b), the lower id first.
+/// Cases whose lookups go in one statement each.
+const LOOKUP_CHUNK: usize = 32;
+
+/// The lookups' case lists are padded (repeating the last case) to one of a few lengths, so
+/// that each statement's text, and its prepared plan, is one of a few.
+fn padded(cases: &[Uuid]) -> Vec<Uuid> {
+    let len = cases.len().next_power_of_two().min(LOOKUP_CHUNK);
+    let mut out = cases.to_vec();
+    if let Some(last) = cases.last() {
+        out.resize(len.max(cases.len()), *last);
+    }
+    out
+}
+
+fn list(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One open case's row, as the matcher reads it.
+struct Own {
+    case_id: Uuid,
+    child_id: Uuid,
+    unit: String,
+    folded: Folded,
+}
+
+/// The pairs `cases` are in now (reads only), into `found`, keyed by (case_a, case_b), the
+/// lower id first.
 async fn pairs_of<C: Conn>(
     c: &mut C,
     rules: &MatchRules,
-    case_id: Uuid,
+    cases: &[Uuid],
     at: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<((Uuid, Uuid), Vec<Arg>)>, sqlx::Error> {
-    let own = c
-        .fetch_id_texts(
-            "SELECT child_id, acting_unit, folded FROM child_identities \
-             WHERE case_id = $1 AND open = 1",
-            args![case_id],
+    found: &mut HashMap<(Uuid, Uuid), Vec<Arg>>,
+) -> Result<(), sqlx::Error> {
+    let ids = padded(cases);
+    let own_rows = c
+        .fetch(
+            &format!(
+                "SELECT case_id, child_id, acting_unit, folded FROM child_identities \
+                 WHERE open = 1 AND case_id IN ({})",
+                list(1, ids.len())
+            ),
+            ids.iter().map(|id| Arg::from(*id)).collect(),
+            &[Col::Uuid, Col::Uuid, Col::Text, Col::Text],
         )
         .await?;
-    let Some((child_id, unit, folded)) = own.into_iter().next() else {
-        return Ok(Vec::new());
-    };
-    let folded: Folded = serde_json::from_str(&folded).unwrap_or_default();
-    let Some(given) = folded.given_key().map(str::to_owned) else {
-        return Ok(Vec::new());
-    };
-    let family = folded.family_key().map(str::to_owned);
-    let initial: String = given.chars().take(1).collect();
-    let (sql, args) = match &family {
-        Some(family) => (
-            "SELECT case_id, child_id, folded FROM child_identities \
-             WHERE acting_unit = $1 AND open = 1 AND case_id <> $2 AND child_id <> $3 \
-               AND (given_key = $4 OR family_key = $4 OR given_key = $5 \
-                    OR (family_key = $5 AND substr(given_key, 1, 1) = $6)) \
-             LIMIT $7",
-            args![
-                unit.clone(),
-                case_id,
-                child_id,
-                given.clone(),
-                family.clone(),
-                initial,
-                Arg::Int(Some(MAX_CANDIDATES))
-            ],
-        ),
-        None => (
-            "SELECT case_id, child_id, folded FROM child_identities \
-             WHERE acting_unit = $1 AND open = 1 AND case_id <> $2 AND child_id <> $3 \
-               AND (given_key = $4 OR family_key = $4) \
-             LIMIT $5",
-            args![
-                unit.clone(),
-                case_id,
-                child_id,
-                given.clone(),
-                Arg::Int(Some(MAX_CANDIDATES))
-            ],
-        ),
-    };
+    let mut own: Vec<Own> = Vec::new();
+    for row in own_rows {
+        let (Some(case_id), Some(child_id), Some(unit), Some(folded)) =
+            (row[0].uuid(), row[1].uuid(), row[2].text(), row[3].text())
+        else {
+            continue;
+        };
+        if own.iter().any(|o| o.case_id == case_id) {
+            continue;
+        }
+        let folded: Folded = serde_json::from_str(folded).unwrap_or_default();
+        if folded.given_key().is_none() {
+            continue;
+        }
+        own.push(Own {
+            case_id,
+            child_id,
+            unit: unit.to_owned(),
+            folded,
+        });
+    }
+    if own.is_empty() {
+        return Ok(());
+    }
+    // The candidates of every case in one statement: one limited select per case. A case
+    // without a family name asks with it NULL, which matches nothing.
+    let probed = padded(&own.iter().map(|o| o.case_id).collect::<Vec<_>>());
+    let mut probes: Vec<&Own> = own.iter().collect();
+    if let Some(last) = own.last() {
+        probes.resize(probed.len(), last);
+    }
+    let mut selects = Vec::with_capacity(probes.len());
+    let mut args: Vec<Arg> = Vec::with_capacity(probes.len() * 7);
+    for (i, o) in probes.iter().enumerate() {
+        let k = args.len();
+        selects.push(format!(
+            "SELECT * FROM (SELECT ${} AS probe, case_id, child_id, folded FROM child_identities \
+               WHERE acting_unit = ${} AND open = 1 AND case_id <> ${} AND child_id <> ${} \
+                 AND (given_key = ${} OR family_key = ${} OR given_key = ${} \
+                      OR (family_key = ${} AND substr(given_key, 1, 1) = ${})) \
+               LIMIT ${}) AS q{i}",
+            k + 1,
+            k + 2,
+            k + 1,
+            k + 3,
+            k + 4,
+            k + 4,
+            k + 5,
+            k + 5,
+            k + 6,
+            k + 7
+        ));
+        let given = o.folded.given_key().map(str::to_owned).unwrap_or_default();
+        let initial: String = given.chars().take(1).collect();
+        args.extend(args![
+            o.case_id,
+            o.unit.clone(),
+            o.child_id,
+            given,
+            o.folded.family_key().map(str::to_owned),
+            initial,
+            Arg::Int(Some(MAX_CANDIDATES))
+        ]);
+    }
     let candidates = c
-        .fetch(sql, args, &[Col::Uuid, Col::Uuid, Col::Text])
+        .fetch(
+            &selects.join(" UNION ALL "),
+            args,
+            &[Col::Uuid, Col::Uuid, Col::Uuid, Col::Text],
+        )
         .await?;
     if candidates.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    let distinct: Vec<Uuid> = c
-        .fetch_id_texts(
-            "SELECT other_case_id, '', '' FROM child_distinct WHERE case_id = $1",
-            args![case_id],
+    let distinct: std::collections::HashSet<(Uuid, Uuid)> = c
+        .fetch(
+            &format!(
+                "SELECT case_id, other_case_id FROM child_distinct WHERE case_id IN ({})",
+                list(1, probed.len())
+            ),
+            probed.iter().map(|id| Arg::from(*id)).collect(),
+            &[Col::Uuid, Col::Uuid],
         )
         .await?
         .into_iter()
-        .map(|(other, _, _)| other)
+        .filter_map(|r| Some((r[0].uuid()?, r[1].uuid()?)))
         .collect();
-    let own_keys = Keys::from_folded(&folded, rules);
-    let mut pairs = Vec::new();
+    let keys: HashMap<Uuid, (&Own, Keys)> = own
+        .iter()
+        .map(|o| (o.case_id, (o, Keys::from_folded(&o.folded, rules))))
+        .collect();
     for row in candidates {
-        let (Some(other), Some(other_folded)) = (row[0].uuid(), row[2].text()) else {
+        let (Some(probe), Some(other), Some(other_folded)) =
+            (row[0].uuid(), row[1].uuid(), row[3].text())
+        else {
             continue;
         };
-        if distinct.contains(&other) {
+        let Some((o, own_keys)) = keys.get(&probe) else {
+            continue;
+        };
+        if distinct.contains(&(probe, other)) || found.contains_key(&key_of(probe, other)) {
             continue;
         }
         let other_folded: Folded = serde_json::from_str(other_folded).unwrap_or_default();
         let other_keys = Keys::from_folded(&other_folded, rules);
         // Scored in one order whichever side looks, so that a pair is the same from both.
-        let (a, b, comparison) = if case_id < other {
-            (case_id, other, compare(&own_keys, &other_keys, rules))
+        let (a, b, comparison) = if probe < other {
+            (probe, other, compare(own_keys, &other_keys, rules))
         } else {
-            (other, case_id, compare(&other_keys, &own_keys, rules))
+            (other, probe, compare(&other_keys, own_keys, rules))
         };
         let Some(level) = comparison.level else {
             continue;
@@ -224,12 +297,12 @@ async fn pairs_of<C: Conn>(
                 en: r.en.clone(),
             })
             .collect();
-        pairs.push((
+        found.insert(
             (a, b),
             args![
                 a,
                 b,
-                unit.clone(),
+                o.unit.clone(),
                 level_code(level),
                 Arg::Real(comparison.score),
                 comparison.summary(false),
@@ -237,9 +310,17 @@ async fn pairs_of<C: Conn>(
                 serde_json::to_string(&reasons).unwrap_or_default(),
                 at
             ],
-        ));
+        );
     }
-    Ok(pairs)
+    Ok(())
+}
+
+fn key_of(a: Uuid, b: Uuid) -> (Uuid, Uuid) {
+    if a < b {
+        (a, b)
+    } else {
+        (b, a)
+    }
 }
 
 pub fn level_code(level: Level) -> &'static str {

@@ -6,13 +6,14 @@
 use super::{unit_path_key, Dialect, Names};
 use crate::args;
 use crate::log::LoggedEvent;
-use crate::sql::{Arg, Conn};
+use crate::sql::{update_rows, Arg, Conn, Rows};
 use aggregates::case::corrections::Fact;
 use aggregates::case::{CaseEvent, CaseReported};
 use aggregates::deadlines::calendar::local_date;
 use aggregates::identity::fold::fold;
 use aggregates::identity::{Folded, Person};
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, Utc};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub const NAME: &str = "identities";
@@ -133,12 +134,27 @@ pub struct NewIdentity<'a> {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Inserts the row of a reported case into `table` (the live table, or a benchmark's).
-pub async fn insert<C: Conn>(
-    c: &mut C,
-    table: &str,
-    row: &NewIdentity<'_>,
-) -> Result<(), sqlx::Error> {
+/// The columns of a reported case's row, in `COLUMNS` order.
+const COLUMNS: &[&str] = &[
+    "case_id",
+    "child_id",
+    "case_number",
+    "status",
+    "open",
+    "acting_path",
+    "acting_unit",
+    "given_key",
+    "family_key",
+    "birth_year",
+    "folded",
+    "person",
+    "updated_at",
+];
+const STATUS: usize = 3;
+const OPEN: usize = 4;
+const UPDATED_AT: usize = 12;
+
+fn row_args(row: &NewIdentity<'_>) -> Vec<Arg> {
     let mut values = args![
         row.case_id,
         row.child_id,
@@ -150,20 +166,81 @@ pub async fn insert<C: Conn>(
     ];
     values.extend(keyed(&row.person));
     values.push(row.at.into());
-    c.exec(
-        &format!(
-            "INSERT INTO {table} (case_id, child_id, case_number, status, open, acting_path, acting_unit,
-                given_key, family_key, birth_year, folded, person, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        ),
-        values,
-    )
-    .await
-    .map(|_| ())
+    values
 }
 
-/// Applies a batch of events in log order, one statement per event that changes the view
-/// (intake, status, transfer, links and child corrections are rare next to the other steps).
+/// Inserts the row of a reported case into `table` (the live table, or a benchmark's).
+pub async fn insert<C: Conn>(
+    c: &mut C,
+    table: &str,
+    row: &NewIdentity<'_>,
+) -> Result<(), sqlx::Error> {
+    let mut rows = Rows::new(table, COLUMNS, "");
+    rows.push(row_args(row));
+    rows.flush(c).await
+}
+
+/// The common writes of a batch, held back to go out in multi-row statements: the rows of
+/// reported cases and the last status of the others. An event whose write is rare (a transfer,
+/// a link, a correction) flushes them first, so that the writes keep the log's order.
+struct Pending {
+    table: String,
+    inserts: Vec<Vec<Arg>>,
+    inserted: HashMap<Uuid, usize>,
+    statuses: Vec<(Uuid, Vec<Arg>)>,
+    updated: HashMap<Uuid, usize>,
+}
+
+impl Pending {
+    fn new(table: &str) -> Self {
+        Self {
+            table: table.to_owned(),
+            inserts: Vec::new(),
+            inserted: HashMap::new(),
+            statuses: Vec::new(),
+            updated: HashMap::new(),
+        }
+    }
+
+    fn insert(&mut self, case_id: Uuid, values: Vec<Arg>) {
+        self.inserted.insert(case_id, self.inserts.len());
+        self.inserts.push(values);
+    }
+
+    fn status(&mut self, case_id: Uuid, status: &'static str, open: i64, at: DateTime<Utc>) {
+        if let Some(&i) = self.inserted.get(&case_id) {
+            let row = &mut self.inserts[i];
+            row[STATUS] = status.into();
+            row[OPEN] = open.into();
+            row[UPDATED_AT] = at.into();
+        } else if let Some(&i) = self.updated.get(&case_id) {
+            self.statuses[i].1 = args![status, open, at];
+        } else {
+            self.updated.insert(case_id, self.statuses.len());
+            self.statuses.push((case_id, args![status, open, at]));
+        }
+    }
+
+    async fn flush<C: Conn>(&mut self, c: &mut C) -> Result<(), sqlx::Error> {
+        if !self.inserts.is_empty() {
+            let mut rows = Rows::new(&self.table, COLUMNS, "");
+            for values in self.inserts.drain(..) {
+                rows.push(values);
+            }
+            rows.flush(c).await?;
+            self.inserted.clear();
+        }
+        if !self.statuses.is_empty() {
+            let statuses = std::mem::take(&mut self.statuses);
+            update_rows(c, &self.table, &["status", "open", "updated_at"], statuses).await?;
+            self.updated.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Applies a batch of events in log order: the rows of reported cases and the status changes
+/// in multi-row statements, the rare others (transfer, links, child corrections) one by one.
 pub async fn apply_batch<C: Conn>(
     c: &mut C,
     n: &Names,
@@ -171,10 +248,23 @@ pub async fn apply_batch<C: Conn>(
 ) -> Result<(), sqlx::Error> {
     let t = n.table("child_identities");
     let distinct = n.table("child_distinct");
+    let mut pending = Pending::new(&t);
     for e in events {
         let id = e.case_id;
         let at = e.event.metadata.recorded_at;
-        match &e.event.event {
+        let event = &e.event.event;
+        match event {
+            CaseEvent::CaseReported(_) | CaseEvent::CaseStatusChanged(_) => {}
+            // Not a write of this view: nothing to flush for it.
+            CaseEvent::FactCorrected(f) if f.corrects_sequence != 1 => continue,
+            CaseEvent::CaseTransferred(_)
+            | CaseEvent::ChildLinked(_)
+            | CaseEvent::ChildUnlinked(_)
+            | CaseEvent::ChildDistinguished(_)
+            | CaseEvent::FactCorrected(_) => pending.flush(c).await?,
+            _ => continue,
+        }
+        match event {
             CaseEvent::CaseReported(r) => {
                 let row = NewIdentity {
                     case_id: id,
@@ -184,7 +274,7 @@ pub async fn apply_batch<C: Conn>(
                     person: person_of(r),
                     at,
                 };
-                insert(c, &t, &row).await?;
+                pending.insert(id, row_args(&row));
                 for other in &r.not_same_as {
                     distinct_pair(c, &distinct, id, *other).await?;
                 }
@@ -194,13 +284,7 @@ pub async fn apply_batch<C: Conn>(
             }
             CaseEvent::CaseStatusChanged(s) => {
                 let open = i64::from(s.to != aggregates::codes::CaseStatus::Closed);
-                c.exec(
-                    &format!(
-                        "UPDATE {t} SET status = $1, open = $2, updated_at = $3 WHERE case_id = $4"
-                    ),
-                    args![aggregates::codes::Code::code(s.to), open, at, id],
-                )
-                .await?;
+                pending.status(id, aggregates::codes::Code::code(s.to), open, at);
             }
             CaseEvent::CaseTransferred(tr) => {
                 c.exec(
@@ -252,7 +336,7 @@ pub async fn apply_batch<C: Conn>(
             _ => {}
         }
     }
-    Ok(())
+    pending.flush(c).await
 }
 
 async fn set_child<C: Conn>(
