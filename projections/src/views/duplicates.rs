@@ -123,8 +123,9 @@ pub async fn recompute_all<C: Conn>(
     Ok(n)
 }
 
-/// Cases whose lookups go in one statement each.
-const LOOKUP_CHUNK: usize = 32;
+/// Cases whose lookups go in one statement each: the matcher's step and a full pass's chunk
+/// (25 each), so that a full chunk is not padded.
+const LOOKUP_CHUNK: usize = 25;
 
 /// The lookups' case lists are padded (repeating the last case) to one of a few lengths, so
 /// that each statement's text, and its prepared plan, is one of a few.
