@@ -33,7 +33,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn json(status: StatusCode, value: &impl Serialize) -> Result<Self, ApiError> {
+    pub(crate) fn json(status: StatusCode, value: &impl Serialize) -> Result<Self, ApiError> {
         Ok(Self {
             status,
             etag: None,
@@ -112,7 +112,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 /// A replay of a command on `case_id` is a disclosure like a read: the caller is authorized
 /// again against the case as it is now (a case transferred away since answers only its
 /// receipt), and the replayed case is written to the case's access log.
-async fn idempotent<F, Fut>(
+pub(crate) async fn idempotent<F, Fut>(
     state: &AppState,
     caller: &Caller,
     req: &HttpRequest,

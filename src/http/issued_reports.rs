@@ -4,13 +4,15 @@
 //! `GET /periodic-reports/{id}/file` serves the stored file. Supervisors, in their jurisdiction.
 //! The use cases are `crate::app::reports`'s.
 
+use super::cases::{idempotent, Answer};
 use super::errors::ApiError;
 use super::reports::{file_response, format_of};
 use super::session::Caller;
 use super::AppState;
 use crate::app::reports as app;
 use crate::reports::issued::Issued;
-use actix_web::{web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -29,14 +31,21 @@ pub struct IssueDto {
 /// confidential; frozen with its position and the SHA-256 of each rendered file.
 #[utoipa::path(post, path = "/api/v1/periodic-reports", tag = "reports", security(("bearer" = [])),
     request_body = IssueDto,
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry gets the report the first request issued")),
     responses((status = 201, body = Issued), (status = 403), (status = 422)))]
 pub async fn issue(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: web::Json<IssueDto>,
 ) -> Result<HttpResponse, ApiError> {
-    let issued = app::issue(&state, &caller, &body.template, &body.unit, &body.period).await?;
-    Ok(HttpResponse::Created().json(issued))
+    // With an `Idempotency-Key`, a retry gets the report the first request issued.
+    let request = format!("{}\n{}\n{}", body.template, body.unit, body.period);
+    idempotent(&state, &caller, &req, &request, None, |_| async {
+        let issued = app::issue(&state, &caller, &body.template, &body.unit, &body.period).await?;
+        Answer::json(StatusCode::CREATED, &issued)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -63,6 +63,7 @@ fn report_pages_render_escaped_in_both_languages() {
                 ..Chosen::default()
             },
             summary: Vec::new(),
+            issue_key: uuid::Uuid::nil(),
             summary_heading: "Cần sửa".into(),
             report: Some(report(lang)),
             in_progress: true,

@@ -21,6 +21,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use aggregates::codes::Role;
 use aggregates::deadlines::calendar::local_date;
 use askama::Template;
+use uuid::Uuid;
 
 /// What a picker (or a posted issue form) asks for, defaults filled in.
 #[derive(Debug, Clone, Default)]
@@ -213,6 +214,8 @@ pub struct ReportsPage {
     pub in_progress: bool,
     /// `?…` of the downloads (the chosen report).
     pub query: String,
+    /// The issuing form's one-time key: submitting it twice issues once.
+    pub issue_key: Uuid,
     pub t: Texts,
 }
 
@@ -278,6 +281,7 @@ fn page(
         ),
         picker: picker(state, staff, &chosen),
         query: chosen.query(),
+        issue_key: Uuid::now_v7(),
         chosen,
         summary: errors,
         summary_heading: pick(lang, "Cần sửa", "Please correct"),
@@ -417,8 +421,9 @@ pub async fn download(
     Ok(file_answer(disposition, format, bytes))
 }
 
-/// `POST /reports/issued` (`csrf_token`, `template`, `unit`, `period`): issues the official
-/// report and goes to its page; without the CSRF token nothing is issued.
+/// `POST /reports/issued` (`csrf_token`, `template`, `unit`, `period`, `issue_key`): issues the
+/// official report and goes to its page; without the CSRF token nothing is issued, and the
+/// same form submitted again goes to the report it issued.
 pub async fn issue(
     state: web::Data<AppState>,
     staff: Staff,
@@ -434,16 +439,30 @@ pub async fn issue(
         period: field(&pairs, "period").trim().to_owned(),
         audience: "official".into(),
     };
-    match app::issue(
-        &state,
-        &staff.caller,
-        &chosen.template,
-        &chosen.unit,
-        &chosen.period,
-    )
-    .await
-    {
-        Ok(issued) => Ok(see_other(&format!("/reports/issued/{}", issued.id))),
+    let issue_key = field(&pairs, "issue_key").trim().to_owned();
+    let issued = if issue_key.is_empty() {
+        app::issue(
+            &state,
+            &staff.caller,
+            &chosen.template,
+            &chosen.unit,
+            &chosen.period,
+        )
+        .await
+        .map(|issued| issued.id)
+    } else {
+        app::issue_once(
+            &state,
+            &staff.caller,
+            &issue_key,
+            &chosen.template,
+            &chosen.unit,
+            &chosen.period,
+        )
+        .await
+    };
+    match issued {
+        Ok(id) => Ok(see_other(&format!("/reports/issued/{id}"))),
         Err(e) => {
             let here = format!("/reports/preview?{}", chosen.query());
             refused(&state, &staff, chosen, e, &here)

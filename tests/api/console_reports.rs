@@ -386,3 +386,109 @@ async fn bad_report_requests_issue_nothing(store: Store) {
     assert_eq!(status, StatusCode::OK, "its own supervisor sees it");
 }
 both_stores!(bad_report_requests_issue_nothing);
+
+/// A double click on "issue", a reload of the answer or a client's retry issues once: the
+/// console's form carries a one-time key, the API takes an `Idempotency-Key`. A new form (the
+/// page opened again) issues a new copy on purpose.
+async fn issuing_twice_issues_once(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let cast = app.cast().await;
+    fixture(&app, &cast, true).await;
+    let s = &cast.supervisor;
+    let form_key = |html: &str| {
+        let at = html
+            .find("name=\"issue_key\" value=\"")
+            .expect("the form's key")
+            + 24;
+        html[at..at + 36].to_owned()
+    };
+    let (_, _, html) = page(&app, Some(s), &format!("{PREVIEW}&audience=official")).await;
+    let key = form_key(&html);
+    let fields = [
+        ("template", "six_month"),
+        ("unit", PROVINCE),
+        ("period", "2026-H1"),
+        ("issue_key", key.as_str()),
+    ];
+    // Two submits at once, as a double click sends them.
+    let (first, second) = tokio::join!(
+        submit(&app, s, "/reports/issued", &fields, true, &app.address),
+        submit(&app, s, "/reports/issued", &fields, true, &app.address),
+    );
+    assert_eq!(first.0, StatusCode::SEE_OTHER, "{}", first.2);
+    assert_eq!(second.0, StatusCode::SEE_OTHER, "{}", second.2);
+    let location = first.1["location"].to_str().unwrap().to_owned();
+    assert_eq!(second.1["location"].to_str().unwrap(), location);
+    // Submitted again later (a reload): the same report.
+    let (status, headers, _) =
+        submit(&app, s, "/reports/issued", &fields, true, &app.address).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"].to_str().unwrap(), location);
+    assert_eq!(issued_count(&app, &cast).await, 1);
+
+    // The same form's key for another report is refused, and issues nothing.
+    let other = [
+        ("template", "six_month"),
+        ("unit", PROVINCE),
+        ("period", "2025-H2"),
+        ("issue_key", key.as_str()),
+    ];
+    let (status, _, html) = submit(&app, s, "/reports/issued", &other, true, &app.address).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert_eq!(issued_count(&app, &cast).await, 1);
+
+    // The page opened again: a new key, a new copy.
+    let (_, _, html) = page(&app, Some(s), &format!("{PREVIEW}&audience=official")).await;
+    let again = form_key(&html);
+    assert_ne!(again, key);
+    let fields = [
+        ("template", "six_month"),
+        ("unit", PROVINCE),
+        ("period", "2026-H1"),
+        ("issue_key", again.as_str()),
+    ];
+    let (status, headers, _) =
+        submit(&app, s, "/reports/issued", &fields, true, &app.address).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_ne!(headers["location"].to_str().unwrap(), location);
+    assert_eq!(issued_count(&app, &cast).await, 2);
+
+    // The API: the same Idempotency-Key answers the first report again.
+    let body = json!({"template": "six_month", "unit": PROVINCE, "period": "2026-H1"});
+    let key = [("idempotency-key", "issue-h1-once")];
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (status, headers, issued) = app
+            .request(
+                reqwest::Method::POST,
+                Some(&s.token),
+                "/periodic-reports",
+                Some(&body),
+                &key,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{issued}");
+        ids.push((
+            issued["id"].clone(),
+            headers.contains_key("idempotent-replayed"),
+        ));
+    }
+    assert_eq!(ids[0].0, ids[1].0);
+    assert_eq!((ids[0].1, ids[1].1), (false, true));
+    assert_eq!(issued_count(&app, &cast).await, 3);
+    // Another body with that key: refused, nothing issued.
+    let changed = json!({"template": "six_month", "unit": PROVINCE, "period": "2025-H2"});
+    let (status, _, problem) = app
+        .request(
+            reqwest::Method::POST,
+            Some(&s.token),
+            "/periodic-reports",
+            Some(&changed),
+            &key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["code"], "idempotency_key_reused");
+    assert_eq!(issued_count(&app, &cast).await, 3);
+}
+both_stores!(issuing_twice_issues_once);
