@@ -9,6 +9,7 @@
 
 use super::access_log::CaseView;
 use super::group_commit::GroupCommitter;
+use super::pg_group_commit::PgGroupCommitter;
 use aggregates::Case;
 use chrono::{DateTime, Utc};
 use cqrs_es::persist::{
@@ -36,6 +37,8 @@ pub struct EventRepository {
     db: Db,
     /// SQLite: the commits queue for the one writer and go in by groups.
     group: Option<GroupCommitter>,
+    /// Postgres: the commits that queue go in by groups.
+    pg_group: Option<PgGroupCommitter>,
 }
 
 const SELECT: &str = "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, \
@@ -132,6 +135,63 @@ pub(super) async fn insert_sqlite(
         .map(|_| ())
 }
 
+/// One command's commit on Postgres: its events and the access-log row of its answer in one
+/// autocommitted statement, written only while `session` exists.
+pub(super) async fn commit_postgres(
+    pool: &sqlx::PgPool,
+    events: &[SerializedEvent],
+    access: Option<&AccessRow>,
+    session: Option<&str>,
+) -> Result<(), CommitError> {
+    let n = events.len() * 7;
+    let insert = match session {
+            None => format!(
+                "INSERT INTO events ({COLUMNS}) VALUES {}",
+                values(events.len(), &PG_INSERT)
+            ),
+            Some(_) => format!(
+                "INSERT INTO events ({COLUMNS}) SELECT * FROM (VALUES {}) AS v \
+                 WHERE EXISTS (SELECT 1 FROM sessions WHERE token_hash = ${} AND expires_at > now())",
+                values(events.len(), &PG_TYPED),
+                n + 1
+            ),
+        };
+    let after = n + usize::from(session.is_some());
+    let sql = match access {
+        None => insert,
+        Some(_) => format!(
+            "WITH written AS ({insert} RETURNING 1) INSERT INTO case_access_log \
+                 (case_id, user_id, role, unit_code, view, at) \
+                 SELECT ${}, ${}, ${}, ${}, ${}, ${} WHERE EXISTS (SELECT 1 FROM written)",
+            after + 1,
+            after + 2,
+            after + 3,
+            after + 4,
+            after + 5,
+            after + 6
+        ),
+    };
+    let mut q = bind_events(sqlx::query(&sql), events);
+    if let Some(token_hash) = session {
+        q = q.bind(token_hash);
+    }
+    if let Some(a) = access {
+        q = q
+            .bind(a.case_id)
+            .bind(a.user_id)
+            .bind(&a.role)
+            .bind(&a.unit)
+            .bind(a.view.code())
+            .bind(a.at);
+    }
+    // Autocommit: the statement is its own transaction, one durable commit.
+    let written = q.execute(pool).await.map_err(commit_error)?.rows_affected();
+    if session.is_some() && written == 0 {
+        return Err(CommitError::SessionEnded);
+    }
+    Ok(())
+}
+
 fn conflict_or(e: sqlx::Error) -> PersistenceError {
     if let sqlx::Error::Database(d) = &e {
         let code = d.code();
@@ -155,19 +215,25 @@ impl EventRepository {
     /// The repository over `db`; on SQLite it spawns the group committer (call it inside the
     /// runtime, once per store, and share clones).
     pub fn new(db: &Db) -> Self {
-        let group = match db {
-            Db::Sqlite(pools) => Some(GroupCommitter::spawn(pools.writer.clone())),
-            Db::Postgres(_) => None,
+        let (group, pg_group) = match db {
+            Db::Sqlite(pools) => (Some(GroupCommitter::spawn(pools.writer.clone())), None),
+            Db::Postgres(pool) => (None, Some(PgGroupCommitter::spawn(pool.clone()))),
         };
         Self {
             db: db.clone(),
             group,
+            pg_group,
         }
     }
 
     /// The SQLite group committer, when the store is SQLite.
     pub fn group_committer(&self) -> Option<&GroupCommitter> {
         self.group.as_ref()
+    }
+
+    /// The Postgres group committer, when the store is Postgres.
+    pub fn pg_group_committer(&self) -> Option<&PgGroupCommitter> {
+        self.pg_group.as_ref()
     }
 
     /// Writes `events` (of one or several cases) and, when given, the access-log row of the
@@ -185,54 +251,14 @@ impl EventRepository {
             return Ok(());
         }
         match &self.db {
-            Db::Postgres(pool) => {
-                let n = events.len() * 7;
-                let insert = match session {
-                    None => format!(
-                        "INSERT INTO events ({COLUMNS}) VALUES {}",
-                        values(events.len(), &PG_INSERT)
-                    ),
-                    Some(_) => format!(
-                        "INSERT INTO events ({COLUMNS}) SELECT * FROM (VALUES {}) AS v \
-                         WHERE EXISTS (SELECT 1 FROM sessions WHERE token_hash = ${} AND expires_at > now())",
-                        values(events.len(), &PG_TYPED),
-                        n + 1
-                    ),
-                };
-                let after = n + usize::from(session.is_some());
-                let sql = match access {
-                    None => insert,
-                    Some(_) => format!(
-                        "WITH written AS ({insert} RETURNING 1) INSERT INTO case_access_log \
-                         (case_id, user_id, role, unit_code, view, at) \
-                         SELECT ${}, ${}, ${}, ${}, ${}, ${} WHERE EXISTS (SELECT 1 FROM written)",
-                        after + 1,
-                        after + 2,
-                        after + 3,
-                        after + 4,
-                        after + 5,
-                        after + 6
-                    ),
-                };
-                let mut q = bind_events(sqlx::query(&sql), events);
-                if let Some(token_hash) = session {
-                    q = q.bind(token_hash);
+            Db::Postgres(pool) => match &self.pg_group {
+                Some(group) => {
+                    group
+                        .commit(events.to_vec(), access.cloned(), session.map(str::to_owned))
+                        .await?
                 }
-                if let Some(a) = access {
-                    q = q
-                        .bind(a.case_id)
-                        .bind(a.user_id)
-                        .bind(&a.role)
-                        .bind(&a.unit)
-                        .bind(a.view.code())
-                        .bind(a.at);
-                }
-                // Autocommit: the statement is its own transaction, one durable commit.
-                let written = q.execute(pool).await.map_err(commit_error)?.rows_affected();
-                if session.is_some() && written == 0 {
-                    return Err(CommitError::SessionEnded);
-                }
-            }
+                None => commit_postgres(pool, events, access, session).await?,
+            },
             Db::Sqlite(_) => {
                 let group = self
                     .group

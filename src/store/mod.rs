@@ -10,6 +10,7 @@ pub mod events;
 pub mod group_commit;
 pub mod idempotency;
 pub mod login_attempts;
+pub mod pg_group_commit;
 pub mod session_cache;
 pub mod sessions;
 pub mod units;

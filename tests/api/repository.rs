@@ -1,7 +1,7 @@
 //! casebook's own event repository keeps the schema and the semantics of postgres-es and
 //! sqlite-es (issue 14): events it writes are read back by them and the other way round, and a
 //! race on a case's next sequence is the same `OptimisticLockError` whichever wrote first —
-//! on both stores.
+//! on both stores; the group committers of both stores write the commands that queue together.
 
 use crate::both_stores;
 use crate::helpers::*;
@@ -259,6 +259,144 @@ async fn queued_sqlite_commands_commit_together_and_a_conflict_is_refused_alone(
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM case_access_log WHERE case_id = $1")
         .bind(uuid::Uuid::parse_str(&cases[1]).unwrap())
         .fetch_one(&pools.reader)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}
+
+/// Postgres group commit (issue 14, item 7): commands that queue while the committers are busy
+/// go in one statement; a command racing another of the group for a case's sequence is refused
+/// alone, a command whose session has ended is refused alone, and nothing is answered before
+/// the statement that writes it has committed. A command's events keep their order in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_postgres_commands_commit_together_and_the_refused_are_refused_alone() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::spawn(Store::Postgres).await;
+    let cast = app.cast().await;
+    let Db::Postgres(pool) = &app.db else {
+        unreachable!()
+    };
+    let live: String = sqlx::query_scalar(
+        "SELECT token_hash FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(cast.worker.id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let repo = EventRepository::new(&app.db);
+    let group = repo
+        .pg_group_committer()
+        .expect("Postgres commits by groups")
+        .clone();
+    let stats = group.stats();
+
+    // Something else holds the events table: the committers' first statements wait on it and
+    // the other commands queue.
+    let mut held = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE events IN EXCLUSIVE MODE")
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let cases: Vec<String> = (0..10).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    let mut jobs = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let access = (i == 1).then(|| AccessRow {
+            case_id: uuid::Uuid::parse_str(case).unwrap(),
+            user_id: cast.worker.id,
+            role: "social_worker".into(),
+            unit: COMMUNE.into(),
+            view: CaseView::Command,
+            at: chrono::Utc::now(),
+        });
+        // Case 2: three events in one command; case 3: a session that has ended.
+        let events: Vec<SerializedEvent> = if i == 2 {
+            (1..=3)
+                .map(|s| event(case, s, &format!("ca 2.{s}")))
+                .collect()
+        } else {
+            vec![event(case, 1, &format!("ca {i}"))]
+        };
+        let session = match i {
+            3 => Some("no-such-session".to_owned()),
+            _ => Some(live.clone()),
+        };
+        let repo = repo.clone();
+        jobs.push(tokio::spawn(async move {
+            repo.commit(&events, access.as_ref(), session.as_deref())
+                .await
+        }));
+    }
+    for rival in 0..4 {
+        let (repo, event) = (
+            repo.clone(),
+            event(&cases[0], 1, &format!("đối thủ {rival}")),
+        );
+        jobs.push(tokio::spawn(async move {
+            repo.commit(&[event], None, None).await
+        }));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stats.submitted.load(Ordering::Relaxed) < 14 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the commands never queued"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(
+        jobs.iter().all(|j| !j.is_finished()),
+        "no command is answered before its commit"
+    );
+    held.rollback().await.unwrap();
+
+    let mut results = Vec::new();
+    for job in jobs {
+        results.push(job.await.unwrap());
+    }
+    for (i, r) in results.iter().enumerate().take(10).skip(1) {
+        if i == 3 {
+            assert!(matches!(r, Err(CommitError::SessionEnded)), "{r:?}");
+        } else {
+            assert!(r.is_ok(), "{i}: {r:?}");
+        }
+    }
+    let first_case: Vec<_> = [&results[0]].into_iter().chain(&results[10..]).collect();
+    assert_eq!(first_case.iter().filter(|r| r.is_ok()).count(), 1);
+    assert_eq!(
+        first_case
+            .iter()
+            .filter(|r| matches!(r, Err(CommitError::Conflict)))
+            .count(),
+        4,
+        "{first_case:?}"
+    );
+    assert!(
+        stats.groups.load(Ordering::Relaxed) >= 1 && stats.grouped.load(Ordering::Relaxed) >= 6,
+        "the queued commands went in together: {stats:?}"
+    );
+
+    // Durable and whole; the ended session's command wrote nothing.
+    for (i, case) in cases.iter().enumerate() {
+        let read = crate_repository_read(&app.db, case).await;
+        let expected = match i {
+            2 => 3,
+            3 => 0,
+            _ => 1,
+        };
+        assert_eq!(read.len(), expected, "case {i}");
+    }
+    let order: Vec<i64> = sqlx::query_scalar(
+        "SELECT sequence FROM events WHERE aggregate_id = $1 ORDER BY tx_id, global_seq",
+    )
+    .bind(&cases[2])
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(order, [1, 2, 3], "a command's events keep their order");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM case_access_log WHERE case_id = $1")
+        .bind(uuid::Uuid::parse_str(&cases[1]).unwrap())
+        .fetch_one(pool)
         .await
         .unwrap();
     assert_eq!(rows, 1);
