@@ -83,6 +83,12 @@ pub struct Settings {
     #[arg(long, env = "CASEBOOK_CASE_CACHE", global = true, default_value_t = 4096,
           value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub case_cache: u32,
+    /// Postgres: tasks that commit the commands' events, each writing the commands that queue
+    /// meanwhile in one statement (0, the default: every command commits on its own, which
+    /// measured faster at 100,000 cases on two cores shared with the server; BENCHMARKS.md).
+    #[arg(long, env = "CASEBOOK_PG_COMMITTERS", global = true, default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=64))]
+    pub pg_committers: u32,
     /// How often the deadline view is swept for deadlines due soon or overdue.
     #[arg(long, env = "CASEBOOK_NOTIFY_SWEEP_SECONDS", global = true, default_value_t = 60,
           value_parser = clap::value_parser!(u32).range(1..=3600))]
@@ -122,6 +128,7 @@ const KNOWN: &[&str] = &[
     "CASEBOOK_WEBHOOKS",
     "CASEBOOK_NOTIFY_SWEEP_SECONDS",
     "CASEBOOK_CASE_CACHE",
+    "CASEBOOK_PG_COMMITTERS",
     // Not a server setting: the browser tests save README screenshots when it is 1.
     "CASEBOOK_SCREENSHOTS",
 ];

@@ -195,7 +195,7 @@ impl Application {
         projections.prepare().await?;
         let mut tasks = projections.spawn();
         let projector_count = Projections::task_count();
-        let repo = events::EventRepository::new(&db);
+        let repo = events::EventRepository::with_committers(&db, settings.pg_committers as usize);
         let commands = CaseCommands::new(
             events::case_event_store(repo.clone()),
             repo,

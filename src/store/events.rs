@@ -32,6 +32,11 @@ pub struct AccessRow {
     pub at: DateTime<Utc>,
 }
 
+/// Postgres committer tasks when the configuration does not say (`CASEBOOK_PG_COMMITTERS`):
+/// none, each command commits on its own (Postgres shares WAL flushes between concurrent
+/// commits anyway; grouping in the server measured slower at 100,000 cases, BENCHMARKS.md).
+pub const DEFAULT_PG_COMMITTERS: usize = 0;
+
 #[derive(Clone)]
 pub struct EventRepository {
     db: Db,
@@ -215,9 +220,18 @@ impl EventRepository {
     /// The repository over `db`; on SQLite it spawns the group committer (call it inside the
     /// runtime, once per store, and share clones).
     pub fn new(db: &Db) -> Self {
+        Self::with_committers(db, DEFAULT_PG_COMMITTERS)
+    }
+
+    /// The repository with `pg_committers` Postgres group committers (0: none, each command
+    /// commits on its own; SQLite has its one writer's committer whatever this says).
+    pub fn with_committers(db: &Db, pg_committers: usize) -> Self {
         let (group, pg_group) = match db {
             Db::Sqlite(pools) => (Some(GroupCommitter::spawn(pools.writer.clone())), None),
-            Db::Postgres(pool) => (None, Some(PgGroupCommitter::spawn(pool.clone()))),
+            Db::Postgres(pool) => (
+                None,
+                (pg_committers > 0).then(|| PgGroupCommitter::spawn(pool.clone(), pg_committers)),
+            ),
         };
         Self {
             db: db.clone(),

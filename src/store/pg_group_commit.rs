@@ -3,8 +3,8 @@
 //! group saves is Postgres's work per statement and per commit, which on a machine it shares
 //! with the server is most of what a command costs it (BENCHMARKS.md).
 //!
-//! Two committer tasks take turns at the queue: one collects what is waiting while the other's
-//! statement runs. A group's statement checks each command's session and writes the events and
+//! Several committer tasks (`CASEBOOK_PG_COMMITTERS`) take turns at the queue: one collects
+//! what is waiting while the others' statements run. A group's statement checks each command's session and writes the events and
 //! access-log rows of the commands whose session exists; the others are answered
 //! `SessionEnded`. Every command is answered only after the statement returned (autocommit: the
 //! commit is durable). A command racing another of the same group for a case's sequence waits
@@ -28,8 +28,6 @@ const MAX_GROUP: usize = 32;
 const MAX_EVENTS: usize = 512;
 /// Commands that may wait before senders wait for room.
 const QUEUE: usize = 1024;
-/// Committer tasks.
-const COMMITTERS: usize = 2;
 
 struct Job {
     events: Vec<SerializedEvent>,
@@ -59,11 +57,12 @@ pub struct PgGroupCommitter {
 }
 
 impl PgGroupCommitter {
-    pub fn spawn(pool: PgPool) -> Self {
+    /// Spawns `committers` tasks (at least one) over `pool`.
+    pub fn spawn(pool: PgPool, committers: usize) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let jobs = Arc::new(Mutex::new(jobs));
         let stats = Arc::new(PgGroupStats::default());
-        for _ in 0..COMMITTERS {
+        for _ in 0..committers.max(1) {
             tokio::spawn(run(pool.clone(), jobs.clone(), stats.clone()));
         }
         Self { queue, stats }

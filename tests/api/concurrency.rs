@@ -87,7 +87,19 @@ both_stores!(racing_commands_with_if_match_one_wins_the_others_get_409_or_412);
 /// 409 `version_conflict` (never a 412: nobody asked for a version), every winner's note is in
 /// the stream exactly once, and over the trials the lock did refuse someone.
 async fn racing_commands_without_if_match_meet_the_stores_optimistic_lock(store: Store) {
-    let app = TestApp::spawn(store).await;
+    race_without_if_match(TestApp::spawn(store).await, &format!("{store:?}")).await;
+}
+both_stores!(racing_commands_without_if_match_meet_the_stores_optimistic_lock);
+
+/// The same races through Postgres group commit (`CASEBOOK_PG_COMMITTERS`): racers of one case
+/// queue together, so the committers must refuse all but one of them alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_commands_through_postgres_group_commit_meet_the_same_lock() {
+    let app = TestApp::spawn_with(Store::Postgres, |s| s.pg_committers = 4).await;
+    race_without_if_match(app, "Postgres, group commit").await;
+}
+
+async fn race_without_if_match(app: TestApp, store: &str) {
     let cast = app.cast().await;
     let trials = knob("RACE_TRIALS", 5);
     let (mut wins, mut conflicts) = (0, 0);
@@ -126,14 +138,13 @@ async fn racing_commands_without_if_match_meet_the_stores_optimistic_lock(store:
         conflicts += 8 - won;
     }
     println!(
-        "RELIABILITY racing_without_if_match store={store:?} trials={trials} racers_per_trial=8 acknowledged={wins} store_conflicts={conflicts}"
+        "RELIABILITY racing_without_if_match store={store} trials={trials} racers_per_trial=8 acknowledged={wins} store_conflicts={conflicts}"
     );
     assert!(
         conflicts > 0,
         "the store's optimistic lock never refused a racer"
     );
 }
-both_stores!(racing_commands_without_if_match_meet_the_stores_optimistic_lock);
 
 async fn a_stale_if_match_is_refused_with_412(store: Store) {
     let app = TestApp::spawn(store).await;

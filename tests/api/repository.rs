@@ -283,7 +283,7 @@ async fn queued_postgres_commands_commit_together_and_the_refused_are_refused_al
     .fetch_one(pool)
     .await
     .unwrap();
-    let repo = EventRepository::new(&app.db);
+    let repo = EventRepository::with_committers(&app.db, 2);
     let group = repo
         .pg_group_committer()
         .expect("Postgres commits by groups")
