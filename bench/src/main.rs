@@ -584,9 +584,10 @@ about half of the two cores and the server at about a third; `BENCH_PG_STATS=<fi
 command.\n");
     s.push_str("- **What would move it further**: the database on its own cores or host (the common deployment: then \
 casebook's server CPU and PostgreSQL's no longer share two cores with the load generator); fewer followers' \
-transactions under load (a longer gathering window trades lag for batches); group commit of several commands in \
-one statement on Postgres (not built: optional in issue 14, its gain is a share of the one statement left; SQLite \
-commits by groups). \
+transactions under load (a longer gathering window trades lag for batches). Group commit of several commands in \
+one statement on Postgres is built but off (`CASEBOOK_PG_COMMITTERS`): at 100,000 cases on these two cores it \
+was slower than one statement per command, because Postgres already shares WAL flushes between concurrent \
+commits and a command waited for a committer (\"The write path, change by change\"); SQLite commits by groups. \
 Correctness was not traded: every command is one durable commit, views are exactly-once, the read audit is \
 written before each read answers, an ended session cannot act through a cached copy.\n");
     s.push_str("- **Read latencies are measured at saturation.** The mixed load runs closed-loop: eight clients send the next \
