@@ -241,58 +241,39 @@ pub async fn issue_once(
     unit: &str,
     period: &str,
 ) -> Result<Uuid, ApiError> {
-    use crate::store::idempotency::{self, Reservation, StoredResponse};
+    use crate::store::idempotency::{self, Once, OnceError, StoredResponse};
     use sha2::{Digest, Sha256};
     let key = format!("console-issue:{form_key}");
     let request = crate::auth::hex(&Sha256::digest(
         format!("{template}\n{unit}\n{period}").as_bytes(),
     ));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let now = chrono::Utc::now();
-        match idempotency::reserve(&state.db, caller.id(), &key, &request, now).await? {
-            Reservation::Reserved => break,
-            Reservation::Replay(stored) => {
-                return std::str::from_utf8(&stored.body)
-                    .ok()
-                    .and_then(|id| id.parse().ok())
-                    .ok_or_else(|| ApiError::internal(&"a stored issue answer is not an id"))
-            }
-            Reservation::Mismatch => {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "issue_form_reused",
-                    "Biểu mẫu ban hành này đã được dùng cho một báo cáo khác; hãy mở lại trang",
-                    "This issuing form was used for another report; open the page again",
-                ))
-            }
-            Reservation::InProgress if std::time::Instant::now() < deadline => {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            Reservation::InProgress => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_in_progress",
-                    "Báo cáo này đang được ban hành",
-                    "This report is still being issued",
-                ))
-            }
-        }
-    }
-    match issue(state, caller, template, unit, period).await {
-        Ok(issued) => {
-            let answer = StoredResponse {
-                status: StatusCode::SEE_OTHER.as_u16(),
-                headers: String::new(),
-                body: issued.id.to_string().into_bytes(),
-            };
-            idempotency::complete(&state.db, caller.id(), &key, &answer).await?;
-            Ok(issued.id)
-        }
-        Err(e) => {
-            idempotency::release(&state.db, caller.id(), &key).await?;
-            Err(e)
-        }
+    let done = idempotency::once(
+        &state.db,
+        caller.id(),
+        &key,
+        &request,
+        std::time::Duration::from_secs(10),
+        || issue(state, caller, template, unit, period),
+        |issued: &Issued| StoredResponse {
+            status: StatusCode::SEE_OTHER.as_u16(),
+            headers: String::new(),
+            body: issued.id.to_string().into_bytes(),
+        },
+    )
+    .await;
+    match done {
+        Ok(Once::Ran(issued)) => Ok(issued.id),
+        Ok(Once::Replayed(stored)) => std::str::from_utf8(&stored.body)
+            .ok()
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(|| ApiError::internal(&"a stored issue answer is not an id")),
+        Err(OnceError::Mismatch) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "issue_form_reused",
+            "Biểu mẫu ban hành này đã được dùng cho một báo cáo khác; hãy mở lại trang",
+            "This issuing form was used for another report; open the page again",
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 

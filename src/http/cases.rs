@@ -130,66 +130,43 @@ where
     let request_hash = crate::auth::hex(&Sha256::digest(
         format!("{} {} {}", req.method(), req.path(), body_hash).as_bytes(),
     ));
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        match idempotency::reserve(&state.db, caller.id(), &key, &request_hash, Utc::now()).await? {
-            idempotency::Reservation::Reserved => break,
-            idempotency::Reservation::Replay(mut stored) => {
-                if let Some(case_id) = case_id {
-                    stored.body = reauthorized_replay(state, caller, case_id, stored.body).await?;
+    let done = idempotency::once(
+        &state.db,
+        caller.id(),
+        &key,
+        &request_hash,
+        Duration::from_secs(10),
+        || run(Some(key.clone())),
+        |answer: &Answer| idempotency::StoredResponse {
+            status: answer.status.as_u16(),
+            headers: answer
+                .headers()
+                .into_iter()
+                .map(|(n, v)| format!("{n}: {v}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            body: answer.body.clone(),
+        },
+    )
+    .await;
+    match done {
+        Ok(idempotency::Once::Ran(answer)) => Ok(answer.into_response()),
+        Ok(idempotency::Once::Replayed(mut stored)) => {
+            if let Some(case_id) = case_id {
+                stored.body = reauthorized_replay(state, caller, case_id, stored.body).await?;
+            }
+            let mut response =
+                HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
+            response.content_type("application/json");
+            response.insert_header(("idempotent-replayed", "true"));
+            for line in stored.headers.lines() {
+                if let Some((name, value)) = line.split_once(": ") {
+                    response.insert_header((name.to_owned(), value.to_owned()));
                 }
-                let mut response = HttpResponse::build(
-                    StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK),
-                );
-                response.content_type("application/json");
-                response.insert_header(("idempotent-replayed", "true"));
-                for line in stored.headers.lines() {
-                    if let Some((name, value)) = line.split_once(": ") {
-                        response.insert_header((name.to_owned(), value.to_owned()));
-                    }
-                }
-                return Ok(response.body(stored.body));
             }
-            idempotency::Reservation::Mismatch => {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency_key_reused",
-                    "Idempotency-Key này đã được dùng cho một yêu cầu khác",
-                    "This Idempotency-Key was used for a different request",
-                ))
-            }
-            idempotency::Reservation::InProgress if std::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            idempotency::Reservation::InProgress => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_in_progress",
-                    "Yêu cầu với Idempotency-Key này đang được xử lý",
-                    "A request with this Idempotency-Key is still being processed",
-                ))
-            }
+            Ok(response.body(stored.body))
         }
-    }
-    match run(Some(key.clone())).await {
-        Ok(answer) => {
-            let stored = idempotency::StoredResponse {
-                status: answer.status.as_u16(),
-                headers: answer
-                    .headers()
-                    .into_iter()
-                    .map(|(n, v)| format!("{n}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                body: answer.body.clone(),
-            };
-            idempotency::complete(&state.db, caller.id(), &key, &stored).await?;
-            Ok(answer.into_response())
-        }
-        Err(e) => {
-            idempotency::release(&state.db, caller.id(), &key).await?;
-            Err(e)
-        }
+        Err(e) => Err(e.into()),
     }
 }
 

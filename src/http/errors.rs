@@ -336,6 +336,29 @@ impl ApiError {
     }
 }
 
+/// The problem of an `Idempotency-Key` that did not run its request (or the request's own).
+impl From<crate::store::idempotency::OnceError<ApiError>> for ApiError {
+    fn from(e: crate::store::idempotency::OnceError<ApiError>) -> Self {
+        use crate::store::idempotency::OnceError;
+        match e {
+            OnceError::Mismatch => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency-Key này đã được dùng cho một yêu cầu khác",
+                "This Idempotency-Key was used for a different request",
+            ),
+            OnceError::InProgress => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_in_progress",
+                "Yêu cầu với Idempotency-Key này đang được xử lý",
+                "A request with this Idempotency-Key is still being processed",
+            ),
+            OnceError::Store(e) => e.into(),
+            OnceError::Failed(e) => e,
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         Self::internal(&e)

@@ -112,3 +112,68 @@ pub async fn release_stale(db: &Db, before: DateTime<Utc>) -> Result<u64, sqlx::
         .await
         .map(|r| r.rows_affected()))
 }
+
+/// What [`once`] did.
+#[derive(Debug)]
+pub enum Once<T> {
+    /// The key was free: the request ran and its answer is stored under the key.
+    Ran(T),
+    /// The same request was answered before: its stored answer.
+    Replayed(StoredResponse),
+}
+
+/// Why [`once`] did not run the request.
+#[derive(Debug)]
+pub enum OnceError<E> {
+    /// The key was used for another request.
+    Mismatch,
+    /// The same request was still being processed elsewhere after waiting for it.
+    InProgress,
+    Store(sqlx::Error),
+    /// The request ran and failed: the key is given up, so that a retry with it runs again.
+    Failed(E),
+}
+
+/// Runs `run` once per (user, key): reserves the key (waiting up to `wait` while the same
+/// request is processed elsewhere), stores the answer `stored` makes of a success, or gives
+/// the key up after a failure. A repeat of the same request gets the stored answer.
+pub async fn once<T, E, Fut>(
+    db: &Db,
+    user_id: Uuid,
+    key: &str,
+    request_hash: &str,
+    wait: std::time::Duration,
+    run: impl FnOnce() -> Fut,
+    stored: impl FnOnce(&T) -> StoredResponse,
+) -> Result<Once<T>, OnceError<E>>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match reserve(db, user_id, key, request_hash, Utc::now())
+            .await
+            .map_err(OnceError::Store)?
+        {
+            Reservation::Reserved => break,
+            Reservation::Replay(answer) => return Ok(Once::Replayed(answer)),
+            Reservation::Mismatch => return Err(OnceError::Mismatch),
+            Reservation::InProgress if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Reservation::InProgress => return Err(OnceError::InProgress),
+        }
+    }
+    match run().await {
+        Ok(answer) => {
+            complete(db, user_id, key, &stored(&answer))
+                .await
+                .map_err(OnceError::Store)?;
+            Ok(Once::Ran(answer))
+        }
+        Err(e) => {
+            release(db, user_id, key).await.map_err(OnceError::Store)?;
+            Err(OnceError::Failed(e))
+        }
+    }
+}
