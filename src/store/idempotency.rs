@@ -76,7 +76,7 @@ pub async fn reserve(
     })
 }
 
-pub async fn complete(
+async fn complete(
     db: &Db,
     user_id: Uuid,
     key: &str,
